@@ -1,0 +1,1 @@
+//! The Newt virtual machine.
