@@ -228,17 +228,51 @@ pub enum AssignOp {
 /// The statements of language.md.
 #[derive(Debug, Clone, Copy)]
 pub enum StmtKind<'a> {
-    Let { name: Ident<'a>, ty: Option<&'a TypeExpr<'a>>, init: &'a Expr<'a> },
+    Let {
+        name: Ident<'a>,
+        ty: Option<&'a TypeExpr<'a>>,
+        init: &'a Expr<'a>,
+    },
     /// `target op value`; target is a name, field or index expression.
-    Assign { target: &'a Expr<'a>, op: AssignOp, value: &'a Expr<'a> },
-    If { cond: &'a Expr<'a>, then: Block<'a>, else_: Option<Else<'a>> },
-    IfLet { name: Ident<'a>, value: &'a Expr<'a>, then: Block<'a>, else_: Option<Else<'a>> },
-    While { cond: &'a Expr<'a>, body: Block<'a> },
-    WhileLet { name: Ident<'a>, value: &'a Expr<'a>, body: Block<'a> },
+    Assign {
+        target: &'a Expr<'a>,
+        op: AssignOp,
+        value: &'a Expr<'a>,
+    },
+    If {
+        cond: &'a Expr<'a>,
+        then: Block<'a>,
+        else_: Option<Else<'a>>,
+    },
+    IfLet {
+        name: Ident<'a>,
+        value: &'a Expr<'a>,
+        then: Block<'a>,
+        else_: Option<Else<'a>>,
+    },
+    While {
+        cond: &'a Expr<'a>,
+        body: Block<'a>,
+    },
+    WhileLet {
+        name: Ident<'a>,
+        value: &'a Expr<'a>,
+        body: Block<'a>,
+    },
     /// `for x in list { }` and `for k, v in map { }` (`second` is `v`).
-    ForIn { first: Ident<'a>, second: Option<Ident<'a>>, iter: &'a Expr<'a>, body: Block<'a> },
+    ForIn {
+        first: Ident<'a>,
+        second: Option<Ident<'a>>,
+        iter: &'a Expr<'a>,
+        body: Block<'a>,
+    },
     /// `for i in start..end { }`
-    ForRange { var: Ident<'a>, start: &'a Expr<'a>, end: &'a Expr<'a>, body: Block<'a> },
+    ForRange {
+        var: Ident<'a>,
+        start: &'a Expr<'a>,
+        end: &'a Expr<'a>,
+        body: Block<'a>,
+    },
     Break,
     Continue,
     Return(Option<&'a Expr<'a>>),
@@ -308,21 +342,53 @@ pub enum ExprKind<'a> {
     Nil,
     SelfRef,
     /// A name, optionally with explicit type arguments: `x`, `empty::<str>`, `Chan::<int>`.
-    Name { ident: Ident<'a>, type_args: &'a [TypeExpr<'a>] },
+    Name {
+        ident: Ident<'a>,
+        type_args: &'a [TypeExpr<'a>],
+    },
     /// `obj.name`, optionally `obj.name::<T>`: field, method, or module member.
-    Field { obj: &'a Expr<'a>, name: Ident<'a>, type_args: &'a [TypeExpr<'a>] },
+    Field {
+        obj: &'a Expr<'a>,
+        name: Ident<'a>,
+        type_args: &'a [TypeExpr<'a>],
+    },
     /// `super.name` (only as a callee).
-    Super { name: Ident<'a> },
-    Index { obj: &'a Expr<'a>, index: &'a Expr<'a> },
-    Call { callee: &'a Expr<'a>, args: &'a [Expr<'a>] },
-    Unary { op: UnaryOp, expr: &'a Expr<'a> },
-    Binary { op: BinaryOp, lhs: &'a Expr<'a>, rhs: &'a Expr<'a> },
-    Is { expr: &'a Expr<'a>, ty: &'a TypeExpr<'a> },
-    As { expr: &'a Expr<'a>, ty: &'a TypeExpr<'a> },
+    Super {
+        name: Ident<'a>,
+    },
+    Index {
+        obj: &'a Expr<'a>,
+        index: &'a Expr<'a>,
+    },
+    Call {
+        callee: &'a Expr<'a>,
+        args: &'a [Expr<'a>],
+    },
+    Unary {
+        op: UnaryOp,
+        expr: &'a Expr<'a>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: &'a Expr<'a>,
+        rhs: &'a Expr<'a>,
+    },
+    Is {
+        expr: &'a Expr<'a>,
+        ty: &'a TypeExpr<'a>,
+    },
+    As {
+        expr: &'a Expr<'a>,
+        ty: &'a TypeExpr<'a>,
+    },
     List(&'a [Expr<'a>]),
     Map(&'a [(Expr<'a>, Expr<'a>)]),
     /// `Product { name: "a" }`, `Stack::<str> { items: [] }`, `shop.Site { ... }`.
-    Construct { class: Path<'a>, type_args: &'a [TypeExpr<'a>], fields: &'a [(Ident<'a>, Expr<'a>)] },
+    Construct {
+        class: Path<'a>,
+        type_args: &'a [TypeExpr<'a>],
+        fields: &'a [(Ident<'a>, Expr<'a>)],
+    },
     /// `fn(x: int) -> int { ... }` or `= expr`; `name` is `None`.
     Lambda(&'a FnDecl<'a>),
     /// `spawn f(a, b)`: the operand is a `Call`.

@@ -162,7 +162,11 @@ impl Diagnostic {
         let _ = writeln!(out, "{line} | {text}");
         // Caret under the span, clipped to the first line of the span.
         let (end_line, end_col) = file.line_col(self.span.end.max(self.span.start));
-        let width = if end_line == line { end_col.saturating_sub(col).max(1) } else { (text.chars().count() as u32 + 1).saturating_sub(col).max(1) };
+        let width = if end_line == line {
+            end_col.saturating_sub(col).max(1)
+        } else {
+            (text.chars().count() as u32 + 1).saturating_sub(col).max(1)
+        };
         let lead: String = text.chars().take(col as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
         let _ = writeln!(out, "{pad} | {lead}{}", "^".repeat(width as usize));
         for n in &self.notes {

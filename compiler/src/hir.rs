@@ -168,22 +168,75 @@ pub struct Block {
 /// A resolved statement.
 #[derive(Debug, Clone)]
 pub enum Stmt {
-    Let { local: LocalId, init: Expr, span: Span },
+    Let {
+        local: LocalId,
+        init: Expr,
+        span: Span,
+    },
     /// `target = value`, or `target op= value` when `op` is set (the target's object and index are
     /// evaluated once). `op` is a typed arithmetic operator.
-    Assign { target: Place, op: Option<BinOp>, value: Expr, span: Span },
-    If { cond: Expr, then: Block, else_: Option<Block>, span: Span },
+    Assign {
+        target: Place,
+        op: Option<BinOp>,
+        value: Expr,
+        span: Span,
+    },
+    If {
+        cond: Expr,
+        then: Block,
+        else_: Option<Block>,
+        span: Span,
+    },
     /// Binds `local` to the non-nil value of `value` (an optional) and runs `then`.
-    IfLet { local: LocalId, value: Expr, then: Block, else_: Option<Block>, span: Span },
-    While { cond: Expr, body: Block, span: Span },
-    WhileLet { local: LocalId, value: Expr, body: Block, span: Span },
-    ForList { var: LocalId, list: Expr, body: Block, span: Span },
+    IfLet {
+        local: LocalId,
+        value: Expr,
+        then: Block,
+        else_: Option<Block>,
+        span: Span,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+        span: Span,
+    },
+    WhileLet {
+        local: LocalId,
+        value: Expr,
+        body: Block,
+        span: Span,
+    },
+    ForList {
+        var: LocalId,
+        list: Expr,
+        body: Block,
+        span: Span,
+    },
     /// `for k in map` (`value` is `None`) or `for k, v in map`.
-    ForMap { key: LocalId, value: Option<LocalId>, map: Expr, body: Block, span: Span },
-    ForRange { var: LocalId, start: Expr, end: Expr, body: Block, span: Span },
-    Break { span: Span },
-    Continue { span: Span },
-    Return { value: Option<Expr>, span: Span },
+    ForMap {
+        key: LocalId,
+        value: Option<LocalId>,
+        map: Expr,
+        body: Block,
+        span: Span,
+    },
+    ForRange {
+        var: LocalId,
+        start: Expr,
+        end: Expr,
+        body: Block,
+        span: Span,
+    },
+    Break {
+        span: Span,
+    },
+    Continue {
+        span: Span,
+    },
+    Return {
+        value: Option<Expr>,
+        span: Span,
+    },
     Expr(Expr),
     Block(Block),
 }
@@ -194,9 +247,16 @@ pub enum Place {
     Local(LocalId),
     Capture(u32),
     Global(GlobalId),
-    Field { obj: Box<Expr>, slot: u32 },
+    Field {
+        obj: Box<Expr>,
+        slot: u32,
+    },
     /// `list[i] = v` or `map[k] = v`.
-    Index { obj: Box<Expr>, index: Box<Expr>, kind: IndexKind },
+    Index {
+        obj: Box<Expr>,
+        index: Box<Expr>,
+        kind: IndexKind,
+    },
 }
 
 /// Which container an index expression works on.
@@ -273,35 +333,78 @@ pub enum ExprKind {
     FuncRef(FuncId),
     /// A method or prelude function used as a value is wrapped by the checker in a lambda, so
     /// no other function-value form exists.
-    Field { obj: Box<Expr>, slot: u32 },
-    Index { obj: Box<Expr>, index: Box<Expr>, kind: IndexKind },
+    Field {
+        obj: Box<Expr>,
+        slot: u32,
+    },
+    Index {
+        obj: Box<Expr>,
+        index: Box<Expr>,
+        kind: IndexKind,
+    },
     /// Direct call of a module-level function (through its global-table slot).
-    CallFunc { func: FuncId, args: Vec<Expr> },
+    CallFunc {
+        func: FuncId,
+        args: Vec<Expr>,
+    },
     /// Virtual call: `recv.method(args)` through vtable index `slot` of `recv`'s run-time class.
-    CallMethod { recv: Box<Expr>, slot: u32, args: Vec<Expr> },
+    CallMethod {
+        recv: Box<Expr>,
+        slot: u32,
+        args: Vec<Expr>,
+    },
     /// `super.m(args)`: the superclass's implementation, looked up in `class`'s vtable at `slot`
     /// at run time (so an update that changes it is seen), with `self` as receiver.
-    CallSuper { class: ClassId, slot: u32, args: Vec<Expr> },
+    CallSuper {
+        class: ClassId,
+        slot: u32,
+        args: Vec<Expr>,
+    },
     /// Call of a function value (closure, function reference, or a function-typed field).
-    CallValue { callee: Box<Expr>, args: Vec<Expr> },
+    CallValue {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
     /// A built-in function or method; for methods the receiver is `args[0]`.
-    CallBuiltin { builtin: Builtin, args: Vec<Expr> },
+    CallBuiltin {
+        builtin: Builtin,
+        args: Vec<Expr>,
+    },
     /// `C { ... }`: one entry per field slot; `None` means "use the field's default".
-    Construct { class: ClassId, fields: Vec<Option<Expr>> },
+    Construct {
+        class: ClassId,
+        fields: Vec<Option<Expr>>,
+    },
     List(Vec<Expr>),
     Map(Vec<(Expr, Expr)>),
-    Unary { op: UnOp, expr: Box<Expr> },
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     /// `lhs ?? rhs`.
     Coalesce(Box<Expr>, Box<Expr>),
-    Is { expr: Box<Expr>, ty: RtType },
+    Is {
+        expr: Box<Expr>,
+        ty: RtType,
+    },
     /// Checked cast; a run-time error `cannot cast A to B` when it fails. Casting to an optional
     /// type lets `nil` through (`nullable` is true).
-    As { expr: Box<Expr>, ty: RtType, nullable: bool },
+    As {
+        expr: Box<Expr>,
+        ty: RtType,
+        nullable: bool,
+    },
     /// Makes a closure of `func` (a lambda) capturing its `captures` from the current frame.
-    Lambda { func: FuncId },
+    Lambda {
+        func: FuncId,
+    },
     /// `spawn call`: `call` is a `CallFunc`, `CallMethod`, `CallValue` or `CallBuiltin`.
     Spawn(Box<Expr>),
     /// Runs a block for its effect then yields `value` (used by desugarings).

@@ -33,7 +33,9 @@ impl SourceLoader for FsLoader {
         let rel: PathBuf = name.split('.').collect::<PathBuf>().with_extension("newt");
         let path = self.root_dir.join(&rel);
         if path.is_file() {
-            return std::fs::read_to_string(&path).map(|t| Some((path.display().to_string(), t))).map_err(|e| format!("cannot read {}: {e}", path.display()));
+            return std::fs::read_to_string(&path)
+                .map(|t| Some((path.display().to_string(), t)))
+                .map_err(|e| format!("cannot read {}: {e}", path.display()));
         }
         if name.starts_with("std.") || name == "std" {
             if let Some(text) = (self.stdlib)(name) {

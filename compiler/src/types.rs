@@ -63,7 +63,10 @@ impl Type {
 
     /// True for types whose values are heap references compared by identity.
     pub fn is_reference(&self) -> bool {
-        matches!(self, Type::List(_) | Type::Map(..) | Type::Class(..) | Type::Fn(..) | Type::Fiber | Type::Chan(_) | Type::Frame)
+        matches!(
+            self,
+            Type::List(_) | Type::Map(..) | Type::Class(..) | Type::Fn(..) | Type::Fiber | Type::Chan(_) | Type::Frame
+        )
     }
 }
 

@@ -2,8 +2,7 @@
 //! directory. The `.newt` files under `stdlib/std/` are the only copy; nothing is generated.
 
 /// Every std module: (dotted name, source).
-pub const MODULES: &[(&str, &str)] = &[
-];
+pub const MODULES: &[(&str, &str)] = &[];
 
 /// The source of std module `name` (`std.json`), if it exists.
 pub fn source(name: &str) -> Option<&'static str> {

@@ -33,11 +33,21 @@ pub enum CaptureSrc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtoKind {
     Module,
-    Method { class: ClassId },
-    Lambda { parent: FuncId, index: u32 },
-    GlobalInit { slot: u32 },
+    Method {
+        class: ClassId,
+    },
+    Lambda {
+        parent: FuncId,
+        index: u32,
+    },
+    GlobalInit {
+        slot: u32,
+    },
     /// Computes the default value of field `field` of `class` (used by construction and updates).
-    FieldDefault { class: ClassId, field: u32 },
+    FieldDefault {
+        class: ClassId,
+        field: u32,
+    },
 }
 
 /// A local's name and slot, for `fiber.frames()`, stack traces and remapping.
