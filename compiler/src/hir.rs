@@ -354,7 +354,9 @@ pub enum ExprKind {
         args: Vec<Expr>,
     },
     /// `super.m(args)`: the superclass's implementation, looked up in `class`'s vtable at `slot`
-    /// at run time (so an update that changes it is seen), with `self` as receiver.
+    /// at run time (so an update that changes it is seen), with `self` as receiver. `class` is the
+    /// superclass; `args[0]` is the receiver (`self`: a `Local` in the method, a `Capture` in a lambda
+    /// inside it), then the call's arguments.
     CallSuper {
         class: ClassId,
         slot: u32,

@@ -1,1 +1,65 @@
-//! The Newt virtual machine.
+//! The Newt virtual machine: runs a compiled [`Image`](newt_compiler::bytecode::Image) with green
+//! threads, a handle-based heap and a precise collector, shaped so that the live-update engine can
+//! stop the world, rewrite fibers, swap code and `become` objects without a rewrite of the core.
+//!
+//! # Using it
+//!
+//! ```no_run
+//! # fn compile() -> newt_compiler::bytecode::Image { unimplemented!() }
+//! let image = compile(); // newt_compiler::check::check_file + codegen::generate
+//! let mut vm = newt_vm::Vm::new(image, vec!["arg1".into()]);
+//! let outcome = vm.run(); // initialisers, then main, then the scheduler until main ends
+//! std::process::exit(outcome.exit_code); // 0, 70 after a runtime error in main, or exit(code)
+//! ```
+//!
+//! - [`Vm::new`]`(image, args)` / [`Vm::with_options`] (inject stdout/stderr/stdin through
+//!   [`Io`], e.g. with [`SharedBuf`] to capture output).
+//! - [`Vm::run`] → [`RunOutcome`] `{ exit_code, error }`. Runtime errors are printed to stderr as
+//!   `error: message` plus `  at function (path:line)` lines; `error` carries the same report.
+//! - [`Vm::step`] runs one scheduler turn and returns [`Step`]: the embedder (REPL, update engine,
+//!   tests) interleaves its own work between turns.
+//! - Update-engine hooks (`update.rs`): [`Vm::request_stop`] / [`Vm::stop_handle`] (stop the world
+//!   at the next update point; [`Step::Stopped`]), [`Vm::fiber_ids`] / [`Vm::fiber_mut`] (frames as
+//!   data), [`Vm::instances_of`], [`Vm::become_all`], [`Vm::tables_mut`] / [`Vm::add_function`] /
+//!   [`Vm::replace_function`] / [`Vm::replace_class`] / [`Vm::set_global`] (swap code and state),
+//!   [`Vm::invoke`] (run Newt code to completion from Rust), [`Vm::collect`], [`Vm::root`].
+//!
+//! # Code map
+//!
+//! `value` (the 16-byte value and why) · `heap` (handle table, objects, `become`) · `gc` (roots,
+//! mark, sweep) · `globals` (replaceable function/class/global tables) · `load` + `verify` (image
+//! to tables, bytecode verifier) · `fiber` (frames as data) · `interp` (dispatch loop, calls) ·
+//! `sched` (run queue, timers, event-loop hook, deadlock) · `chan` · `builtins/*` (every
+//! `Builtin`, one file per receiver) · `output` (buffered stdout) · `update` (engine hooks) ·
+//! `format`, `ordmap`, `strings` (pure helpers).
+//!
+//! # Measurements
+//!
+//! See `MEASUREMENTS.md` next to this crate's `Cargo.toml` for the benchmark numbers against Lua
+//! 5.4, the cost of update points, and the criterion micro-benchmarks.
+
+pub mod builtins;
+pub mod chan;
+pub mod error;
+pub mod fiber;
+pub mod format;
+mod gc;
+pub mod globals;
+pub mod heap;
+pub mod interp;
+mod load;
+pub mod ordmap;
+pub mod output;
+pub mod sched;
+pub mod strings;
+mod update;
+pub mod value;
+pub mod verify;
+mod vm;
+
+pub use error::{ErrorReport, RtError, TraceLine};
+pub use fiber::{Fiber, FiberId, Frame, Status, Wait};
+pub use heap::{Handle, Heap, Obj};
+pub use output::{Io, SharedBuf};
+pub use value::Value;
+pub use vm::{RunOutcome, Step, Vm, VmOptions, EXIT_RUNTIME_ERROR, MAX_FRAMES, SLICE};

@@ -323,6 +323,20 @@ define_opcodes! {
     Spawn(argc: u8) => -(argc as i32);
     /// [recv, a1..an] -> [fiber]: start a fiber running recv.m(a1..an) via vtable index `vslot`.
     SpawnMethod(vslot: u16, argc: u8) => -(argc as i32);
+
+    // ---- superinstructions: fused forms of the commonest sequences (added by codegen) ----
+    /// Local `slot` (a plain int slot, never a cell) += `imm`; runtime error on overflow. Stands
+    /// for `LoadLocal slot; Int imm; AddInt; StoreLocal slot` (`i += 1`, loop counters).
+    AddLocalInt(slot: u16, imm: i16) => 0;
+    /// [a, b] -> []: jump when not `a < b` (ints). Stands for `LtInt; JumpIfFalse off`.
+    JumpIfNotLtInt(off: i32) => -2;
+    /// Push field `field` of the instance in plain local `slot` (`self.x`). Stands for
+    /// `LoadLocal slot; GetField field`.
+    LoadLocalField(slot: u16, field: u16) => 1;
+    /// `for x in list` step. Local `slot` holds the list and `slot + 1` the next index (an int).
+    /// When index < len(list): push list[index], store index + 1 and fall through; otherwise
+    /// jump to `off` pushing nothing (depth unchanged on that edge, +1 when falling through).
+    ListNext(slot: u16, off: i32) => 1;
 }
 
 #[cfg(test)]

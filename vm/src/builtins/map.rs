@@ -1,0 +1,55 @@
+//! Methods of `Map<K, V>` (insertion-ordered, `crate::ordmap::OrdMap`).
+
+use super::{Args, BResult};
+use crate::error::RtError;
+use crate::heap::{MapKey, Obj};
+use crate::ordmap::OrdMap;
+use crate::value::Value;
+use crate::vm::Vm;
+
+fn map(vm: &Vm, m: Value) -> Result<&OrdMap<MapKey, Value>, RtError> {
+    match m.handle().map(|h| vm.heap.get(h)) {
+        Some(Obj::Map(map)) => Ok(map),
+        _ => Err(vm.not_a(m, "Map")),
+    }
+}
+
+/// `m.len()`.
+pub(crate) fn len(vm: &mut Vm, a: Args) -> BResult {
+    Ok(Value::Int(map(vm, a.get(vm, 0))?.len() as i64))
+}
+
+/// `m.get(k) -> V?`.
+pub(crate) fn get(vm: &mut Vm, a: Args) -> BResult {
+    let k = vm.map_key(a.get(vm, 1))?;
+    Ok(map(vm, a.get(vm, 0))?.get(&k).copied().unwrap_or(Value::Nil))
+}
+
+/// `m.contains(k)`.
+pub(crate) fn contains(vm: &mut Vm, a: Args) -> BResult {
+    let k = vm.map_key(a.get(vm, 1))?;
+    Ok(Value::Bool(map(vm, a.get(vm, 0))?.contains_key(&k)))
+}
+
+/// `m.remove(k) -> V?`; the other keys keep their order.
+pub(crate) fn remove(vm: &mut Vm, a: Args) -> BResult {
+    let k = vm.map_key(a.get(vm, 1))?;
+    let m = a.get(vm, 0);
+    let err = vm.not_a(m, "Map");
+    match m.handle().map(|h| vm.heap.get_mut(h)) {
+        Some(Obj::Map(map)) => Ok(map.remove(&k).unwrap_or(Value::Nil)),
+        _ => Err(err.into()),
+    }
+}
+
+/// `m.keys()`: a new list, in iteration order (string keys are the strings they were made from).
+pub(crate) fn keys(vm: &mut Vm, a: Args) -> BResult {
+    let keys: Vec<Value> = map(vm, a.get(vm, 0))?.keys().map(MapKey::to_value).collect();
+    Ok(Value::Obj(vm.heap.alloc(Obj::List(keys))))
+}
+
+/// `m.values()`: a new list, in key order.
+pub(crate) fn values(vm: &mut Vm, a: Args) -> BResult {
+    let values: Vec<Value> = map(vm, a.get(vm, 0))?.values().copied().collect();
+    Ok(Value::Obj(vm.heap.alloc(Obj::List(values))))
+}

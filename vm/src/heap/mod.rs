@@ -1,0 +1,394 @@
+//! The handle-based heap: every object lives in one table (`entries`) and is named by its index, a
+//! [`Handle`]. Freed entries form a free list threaded through [`Obj::Free`].
+//!
+//! Architecture Invariant: no Newt value and no object holds a Rust reference or pointer to another
+//! object, only handles. That is what makes [`Heap::become_`] O(1): it moves the new object into
+//! the old object's entry and leaves a [`Obj::Forward`] marker in the new one, so both handles now
+//! name the same object, whoever holds them (heap fields, list/map elements, stack slots, globals,
+//! closure upvalues). Accessors resolve forwarding ([`Heap::get`]), identity compares resolved
+//! handles ([`Heap::same`]), and the collector rewrites forwarded references and frees the markers
+//! (`crate::gc`).
+//!
+//! Collection itself (roots, mark, sweep) is driven by the VM in `crate::gc`, which knows the
+//! roots; this file provides the table operations it uses.
+
+mod object;
+
+pub use object::{Closure, FrameSnapshot, Instance, MapKey, Obj, StrKey};
+
+use crate::fiber::FiberId;
+use newt_compiler::types::ClassId;
+
+/// The name of a heap object: an index into the object table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle(pub u32);
+
+/// End of the free list.
+const NO_FREE: u32 = u32::MAX;
+
+/// The smallest allocation volume between two collections.
+const MIN_THRESHOLD: usize = 1 << 20;
+
+/// Why `become` refused a pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BecomeError {
+    /// The handle names no live object.
+    Dead(Handle),
+}
+
+impl std::fmt::Display for BecomeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BecomeError::Dead(h) => write!(f, "become: handle {} names no live object", h.0),
+        }
+    }
+}
+
+/// Counters the collector keeps, for tests, benchmarks and the update engine's reports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeapStats {
+    /// Collections run so far.
+    pub collections: u64,
+    /// Objects freed by all collections.
+    pub freed: u64,
+    /// Objects allocated so far.
+    pub allocated: u64,
+    /// The most live objects seen right after a collection.
+    pub peak_live_after_gc: usize,
+}
+
+/// The object table (see the module docs).
+#[derive(Debug)]
+pub struct Heap {
+    entries: Vec<Obj>,
+    /// Mark bits, parallel to `entries`; only meaningful during a collection.
+    pub(crate) marks: Vec<bool>,
+    free_head: u32,
+    /// Objects currently in the table (forward markers included).
+    live: usize,
+    /// Forward markers currently in the table; the collector skips its fix-up pass when zero.
+    forwards: usize,
+    /// Estimated bytes of the objects in the table.
+    bytes: usize,
+    /// Collect when `bytes` reaches this.
+    threshold: usize,
+    pub(crate) stats: HeapStats,
+}
+
+impl Default for Heap {
+    fn default() -> Self {
+        Heap::new()
+    }
+}
+
+impl Heap {
+    /// An empty heap.
+    pub fn new() -> Heap {
+        Heap {
+            entries: Vec::new(),
+            marks: Vec::new(),
+            free_head: NO_FREE,
+            live: 0,
+            forwards: 0,
+            bytes: 0,
+            threshold: MIN_THRESHOLD,
+            stats: HeapStats::default(),
+        }
+    }
+
+    /// Stores `obj` and returns its handle. Never collects: the VM decides when to collect, at
+    /// points where every live value is rooted (`Vm::gc_point`).
+    pub fn alloc(&mut self, obj: Obj) -> Handle {
+        self.bytes += obj.size_estimate();
+        self.live += 1;
+        self.stats.allocated += 1;
+        if self.free_head != NO_FREE {
+            let h = self.free_head;
+            let slot = &mut self.entries[h as usize];
+            if let Obj::Free(next) = *slot {
+                self.free_head = next;
+            }
+            *slot = obj;
+            Handle(h)
+        } else {
+            let h = self.entries.len() as u32;
+            self.entries.push(obj);
+            self.marks.push(false);
+            Handle(h)
+        }
+    }
+
+    /// Allocates a string.
+    pub fn alloc_str(&mut self, s: &str) -> Handle {
+        self.alloc(Obj::Str(s.into()))
+    }
+
+    /// The handle that `h` names after forwarding (itself unless `become` redirected it).
+    #[inline]
+    pub fn resolve(&self, mut h: Handle) -> Handle {
+        while let Obj::Forward(t) = self.entries[h.0 as usize] {
+            h = t;
+        }
+        h
+    }
+
+    /// The object `h` names.
+    #[inline]
+    pub fn get(&self, h: Handle) -> &Obj {
+        match &self.entries[h.0 as usize] {
+            Obj::Forward(t) => self.get(*t),
+            o => o,
+        }
+    }
+
+    /// The object `h` names, mutable.
+    #[inline]
+    pub fn get_mut(&mut self, h: Handle) -> &mut Obj {
+        let h = self.resolve(h);
+        &mut self.entries[h.0 as usize]
+    }
+
+    /// True when `a` and `b` name the same object (identity, forwarding included).
+    #[inline]
+    pub fn same(&self, a: Handle, b: Handle) -> bool {
+        a == b || self.resolve(a) == self.resolve(b)
+    }
+
+    /// The text of a string object (empty for anything else, which compiled code never asks for).
+    pub fn str(&self, h: Handle) -> &str {
+        match self.get(h) {
+            Obj::Str(s) => s,
+            _ => "",
+        }
+    }
+
+    /// One-way `become`: every reference to `old` (and to `new`) now reaches the object that was
+    /// `new`; the object that was `old` is dropped. O(1): it moves one object and leaves one
+    /// forward marker.
+    pub fn become_(&mut self, old: Handle, new: Handle) -> Result<(), BecomeError> {
+        if old.0 as usize >= self.entries.len() {
+            return Err(BecomeError::Dead(old));
+        }
+        if new.0 as usize >= self.entries.len() {
+            return Err(BecomeError::Dead(new));
+        }
+        let old = self.resolve(old);
+        let new = self.resolve(new);
+        if matches!(self.entries[old.0 as usize], Obj::Free(_)) {
+            return Err(BecomeError::Dead(old));
+        }
+        if matches!(self.entries[new.0 as usize], Obj::Free(_)) {
+            return Err(BecomeError::Dead(new));
+        }
+        if old == new {
+            return Ok(());
+        }
+        let obj = std::mem::replace(&mut self.entries[new.0 as usize], Obj::Forward(old));
+        let dropped = std::mem::replace(&mut self.entries[old.0 as usize], obj);
+        self.bytes = self.bytes.saturating_sub(dropped.size_estimate());
+        self.forwards += 1;
+        Ok(())
+    }
+
+    /// `become` for many pairs, applied in order; the cost is O(pairs), independent of the heap
+    /// size. Every handle is checked before anything changes, so an error leaves the heap as it was.
+    pub fn become_all(&mut self, pairs: &[(Handle, Handle)]) -> Result<(), BecomeError> {
+        for &(old, new) in pairs {
+            for h in [old, new] {
+                if h.0 as usize >= self.entries.len() || matches!(self.get(h), Obj::Free(_)) {
+                    return Err(BecomeError::Dead(h));
+                }
+            }
+        }
+        for &(old, new) in pairs {
+            self.become_(old, new)?;
+        }
+        Ok(())
+    }
+
+    /// Handles of every instance whose class is in `classes` (exact classes; the caller expands
+    /// subclasses). A linear scan of the table: cheap per object, but it grows with the heap, so
+    /// the update engine calls it before stopping the world where it can.
+    pub fn instances_of(&self, classes: &[ClassId]) -> Vec<Handle> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| match o {
+                Obj::Instance(inst) if classes.contains(&inst.class) => Some(Handle(i as u32)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Number of objects in the table.
+    pub fn live_count(&self) -> usize {
+        self.live
+    }
+
+    /// Size of the table (live plus free entries): it never shrinks, so it bounds the peak.
+    pub fn table_len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Estimated bytes of the live objects.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Collection counters.
+    pub fn stats(&self) -> HeapStats {
+        self.stats
+    }
+
+    /// True when the allocation volume calls for a collection (always under `stress-gc`).
+    #[inline]
+    pub fn wants_collection(&self) -> bool {
+        cfg!(feature = "stress-gc") || self.bytes >= self.threshold
+    }
+
+    /// Number of forward markers (the collector's fix-up pass runs only when there are some).
+    pub(crate) fn forward_count(&self) -> usize {
+        self.forwards
+    }
+
+    /// Marks `h` (resolved) and everything reachable from it, using `stack` as the work list.
+    pub(crate) fn mark_from(&mut self, h: Handle, stack: &mut Vec<Handle>) {
+        stack.push(h);
+        while let Some(h) = stack.pop() {
+            let h = self.resolve(h);
+            let i = h.0 as usize;
+            if self.marks[i] {
+                continue;
+            }
+            self.marks[i] = true;
+            self.entries[i].for_each_ref(|c| stack.push(c));
+        }
+    }
+
+    /// Rewrites every reference held by a heap object to a forwarded handle into its target.
+    pub(crate) fn rewrite_forwarded_refs(&mut self) {
+        if self.forwards == 0 {
+            return;
+        }
+        let targets: Vec<Option<Handle>> = (0..self.entries.len())
+            .map(|i| match self.entries[i] {
+                Obj::Forward(_) => Some(self.resolve(Handle(i as u32))),
+                _ => None,
+            })
+            .collect();
+        for obj in self.entries.iter_mut() {
+            obj.for_each_ref_mut(|h| {
+                if let Some(Some(t)) = targets.get(h.0 as usize) {
+                    *h = *t;
+                }
+            });
+        }
+    }
+
+    /// Frees every unmarked object and clears the marks. Returns the fibers whose heap objects were
+    /// freed (the scheduler forgets finished ones), and sets the next collection's threshold.
+    pub(crate) fn sweep(&mut self) -> Vec<FiberId> {
+        let mut freed_fibers = Vec::new();
+        let mut live_bytes = 0usize;
+        let mut freed = 0u64;
+        for i in (0..self.entries.len()).rev() {
+            if self.marks[i] {
+                self.marks[i] = false;
+                live_bytes += self.entries[i].size_estimate();
+                continue;
+            }
+            match &self.entries[i] {
+                Obj::Free(_) => continue,
+                Obj::Forward(_) => self.forwards -= 1,
+                Obj::Fiber(id) => freed_fibers.push(*id),
+                _ => {}
+            }
+            self.entries[i] = Obj::Free(self.free_head);
+            self.free_head = i as u32;
+            freed += 1;
+        }
+        self.live -= freed as usize;
+        self.bytes = live_bytes;
+        self.threshold = (live_bytes * 2).max(MIN_THRESHOLD);
+        self.stats.collections += 1;
+        self.stats.freed += freed;
+        self.stats.peak_live_after_gc = self.stats.peak_live_after_gc.max(self.live);
+        freed_fibers
+    }
+
+    /// The raw entry, without resolving forwarding (tests and the collector).
+    pub fn entry(&self, h: Handle) -> Option<&Obj> {
+        self.entries.get(h.0 as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    #[test]
+    fn free_list_reuses_entries() {
+        let mut heap = Heap::new();
+        let a = heap.alloc_str("a");
+        let b = heap.alloc_str("b");
+        assert_eq!(heap.live_count(), 2);
+        // Keep only b.
+        let mut work = Vec::new();
+        heap.mark_from(b, &mut work);
+        heap.sweep();
+        assert_eq!(heap.live_count(), 1);
+        let c = heap.alloc_str("c");
+        assert_eq!(c, a, "the freed entry is reused");
+        assert_eq!(heap.str(c), "c");
+        assert_eq!(heap.table_len(), 2);
+    }
+
+    #[test]
+    fn become_redirects_both_handles_and_identity() {
+        let mut heap = Heap::new();
+        let old = heap.alloc(Obj::List(vec![Value::Int(1)]));
+        let new = heap.alloc(Obj::List(vec![Value::Int(2)]));
+        heap.become_(old, new).unwrap();
+        for h in [old, new] {
+            match heap.get(h) {
+                Obj::List(items) => assert_eq!(items, &vec![Value::Int(2)]),
+                o => panic!("unexpected {o:?}"),
+            }
+        }
+        assert!(heap.same(old, new));
+        assert_eq!(heap.forward_count(), 1);
+    }
+
+    #[test]
+    fn become_all_checks_every_pair_first() {
+        let mut heap = Heap::new();
+        let a = heap.alloc_str("a");
+        let b = heap.alloc_str("b");
+        let err = heap.become_all(&[(a, b), (a, Handle(99))]);
+        assert_eq!(err, Err(BecomeError::Dead(Handle(99))));
+        assert_eq!(heap.str(a), "a", "nothing changed");
+        heap.become_all(&[(a, b)]).unwrap();
+        assert_eq!(heap.str(a), "b");
+    }
+
+    #[test]
+    fn sweep_frees_forward_markers_after_rewrite() {
+        let mut heap = Heap::new();
+        let old = heap.alloc(Obj::Cell(Value::Int(1)));
+        let new = heap.alloc(Obj::Cell(Value::Int(2)));
+        let holder = heap.alloc(Obj::List(vec![Value::Obj(new)]));
+        heap.become_(old, new).unwrap();
+        heap.rewrite_forwarded_refs();
+        match heap.get(holder) {
+            Obj::List(items) => assert_eq!(items[0], Value::Obj(old), "rewritten to the target"),
+            o => panic!("unexpected {o:?}"),
+        }
+        let mut work = Vec::new();
+        heap.mark_from(holder, &mut work);
+        heap.sweep();
+        assert_eq!(heap.forward_count(), 0);
+        assert_eq!(heap.live_count(), 2);
+        assert!(matches!(heap.entry(new), Some(Obj::Free(_))));
+    }
+}

@@ -1,0 +1,213 @@
+//! The kinds of heap object ([`Obj`]) and the owned map key type ([`MapKey`]).
+//!
+//! Every object is reached through a [`Handle`]; objects refer to each other only through values and
+//! handles, so [`Obj::for_each_ref`] can enumerate every outgoing reference (the collector marks with
+//! it, the forwarding fix-up rewrites with [`Obj::for_each_ref_mut`]).
+
+use super::Handle;
+use crate::chan::Chan;
+use crate::fiber::FiberId;
+use crate::ordmap::OrdMap;
+use crate::value::Value;
+use newt_compiler::types::{ClassId, FuncId};
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+/// A heap object.
+#[derive(Debug)]
+pub enum Obj {
+    /// An unused table entry; holds the next free entry (`u32::MAX` ends the list).
+    Free(u32),
+    /// Left behind by `become`: this handle now means the object at the target handle. The
+    /// collector rewrites references to forwarded handles and then frees the entry.
+    Forward(Handle),
+    Str(Rc<str>),
+    List(Vec<Value>),
+    Map(Box<OrdMap<MapKey, Value>>),
+    Instance(Instance),
+    Closure(Closure),
+    /// A captured local (closures capture by reference).
+    Cell(Value),
+    /// The heap face of a fiber: its state lives in the scheduler's fiber table under this id.
+    Fiber(FiberId),
+    Chan(Box<Chan>),
+    /// A snapshot of one frame of a fiber (`fiber.frames()`).
+    Frame(Box<FrameSnapshot>),
+}
+
+/// An instance of a Newt class: its run-time class and its fields in slot order.
+#[derive(Debug)]
+pub struct Instance {
+    pub class: ClassId,
+    pub fields: Box<[Value]>,
+}
+
+/// A lambda with its captured cells.
+#[derive(Debug)]
+pub struct Closure {
+    pub func: FuncId,
+    /// Handles of `Obj::Cell`s, in the lambda prototype's capture order.
+    pub upvals: Box<[Handle]>,
+}
+
+/// A frame as `fiber.frames()` saw it: enough to answer `dsu.Frame`'s methods after the fiber has
+/// moved on.
+#[derive(Debug)]
+pub struct FrameSnapshot {
+    pub func: FuncId,
+    /// Qualified function name.
+    pub function: String,
+    pub module: String,
+    pub line: u32,
+    /// Locals in scope at the snapshot, by name (cells already read), in slot order.
+    pub locals: Vec<(String, Value)>,
+}
+
+/// A map key: maps take int, str and bool keys (language.md). A string key keeps the handle of the
+/// string it was made from so that `keys()` can return it without allocating; hashing and equality
+/// look only at the text.
+#[derive(Debug, Clone)]
+pub enum MapKey {
+    Int(i64),
+    Bool(bool),
+    Str(StrKey),
+}
+
+/// A string map key (see [`MapKey`]).
+#[derive(Debug, Clone)]
+pub struct StrKey {
+    pub text: Rc<str>,
+    pub handle: Handle,
+}
+
+impl PartialEq for MapKey {
+    fn eq(&self, other: &MapKey) -> bool {
+        match (self, other) {
+            (MapKey::Int(a), MapKey::Int(b)) => a == b,
+            (MapKey::Bool(a), MapKey::Bool(b)) => a == b,
+            (MapKey::Str(a), MapKey::Str(b)) => a.text == b.text,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for MapKey {}
+
+impl Hash for MapKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            MapKey::Int(i) => {
+                state.write_u8(0);
+                i.hash(state)
+            }
+            MapKey::Bool(b) => {
+                state.write_u8(1);
+                b.hash(state)
+            }
+            MapKey::Str(s) => {
+                state.write_u8(2);
+                s.text.hash(state)
+            }
+        }
+    }
+}
+
+impl MapKey {
+    /// The key as a value.
+    pub fn to_value(&self) -> Value {
+        match self {
+            MapKey::Int(i) => Value::Int(*i),
+            MapKey::Bool(b) => Value::Bool(*b),
+            MapKey::Str(s) => Value::Obj(s.handle),
+        }
+    }
+}
+
+impl Obj {
+    /// Calls `f` with every handle this object refers to.
+    pub fn for_each_ref(&self, mut f: impl FnMut(Handle)) {
+        let mut val = |v: &Value| {
+            if let Value::Obj(h) = v {
+                f(*h)
+            }
+        };
+        match self {
+            Obj::Free(_) | Obj::Str(_) | Obj::Fiber(_) => {}
+            Obj::Forward(h) => val(&Value::Obj(*h)),
+            Obj::List(items) => items.iter().for_each(val),
+            Obj::Map(m) => {
+                for (k, v) in m.iter() {
+                    if let MapKey::Str(s) = k {
+                        val(&Value::Obj(s.handle));
+                    }
+                    val(v);
+                }
+            }
+            Obj::Instance(i) => i.fields.iter().for_each(val),
+            Obj::Closure(c) => c.upvals.iter().for_each(|h| val(&Value::Obj(*h))),
+            Obj::Cell(v) => val(v),
+            Obj::Chan(c) => c.for_each_value(val),
+            Obj::Frame(fr) => fr.locals.iter().for_each(|(_, v)| val(v)),
+        }
+    }
+
+    /// Calls `f` on every handle this object refers to, allowing it to rewrite them (used to
+    /// replace forwarded handles by their targets). String map keys are left alone: strings never
+    /// take part in `become`.
+    pub fn for_each_ref_mut(&mut self, mut f: impl FnMut(&mut Handle)) {
+        let mut val = |v: &mut Value| {
+            if let Value::Obj(h) = v {
+                f(h)
+            }
+        };
+        match self {
+            Obj::Free(_) | Obj::Str(_) | Obj::Fiber(_) | Obj::Forward(_) => {}
+            Obj::List(items) => items.iter_mut().for_each(val),
+            Obj::Map(m) => m.values_mut().for_each(val),
+            Obj::Instance(i) => i.fields.iter_mut().for_each(val),
+            Obj::Closure(c) => c.upvals.iter_mut().for_each(|h| {
+                let mut v = Value::Obj(*h);
+                val(&mut v);
+                if let Value::Obj(n) = v {
+                    *h = n;
+                }
+            }),
+            Obj::Cell(v) => val(v),
+            Obj::Chan(c) => c.for_each_value_mut(val),
+            Obj::Frame(fr) => fr.locals.iter_mut().for_each(|(_, v)| val(v)),
+        }
+    }
+
+    /// An estimate of the bytes this object occupies (its table entry and what it owns); the
+    /// collector's trigger counts these.
+    pub fn size_estimate(&self) -> usize {
+        let payload = match self {
+            Obj::Free(_) | Obj::Forward(_) | Obj::Cell(_) | Obj::Fiber(_) => 0,
+            Obj::Str(s) => s.len() + 16,
+            Obj::List(items) => items.capacity() * std::mem::size_of::<Value>(),
+            Obj::Map(m) => 64 + m.len() * 64,
+            Obj::Instance(i) => i.fields.len() * std::mem::size_of::<Value>(),
+            Obj::Closure(c) => c.upvals.len() * 4,
+            Obj::Chan(c) => 96 + c.len() * std::mem::size_of::<Value>(),
+            Obj::Frame(fr) => 64 + fr.locals.len() * 48,
+        };
+        std::mem::size_of::<Obj>() + payload
+    }
+
+    /// A short name of the kind, for internal error messages and debugging.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Obj::Free(_) => "free",
+            Obj::Forward(_) => "forward",
+            Obj::Str(_) => "str",
+            Obj::List(_) => "List",
+            Obj::Map(_) => "Map",
+            Obj::Instance(_) => "instance",
+            Obj::Closure(_) => "fn",
+            Obj::Cell(_) => "cell",
+            Obj::Fiber(_) => "Fiber",
+            Obj::Chan(_) => "Chan",
+            Obj::Frame(_) => "Frame",
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The scheduler: a run queue of fibers, a timer heap for `sleep`, and the outer loop that resumes
+//! one fiber for a bounded slice, then decides what runs next (piccolo's "stackless" executor).
+//!
+//! Because the interpreter always comes back here between slices, stopping the world is simply not
+//! resuming anyone ([`crate::Step::Stopped`]); the update engine will live in this loop.
+//!
+//! Waiting: when nothing is runnable, stdout is flushed and the thread sleeps in the
+//! [`EventSource`] until the next timer (the event loop hook: non-blocking I/O plugs in here by
+//! implementing `EventSource` and parking fibers with [`Wait::Io`]). When every fiber is parked and
+//! neither a timer nor the event source could wake one, the program stops with `deadlock`.
+
+use crate::error::{Ctl, ErrorReport, RtError};
+use crate::fiber::{Fiber, FiberId, Status, Task, Wait};
+use crate::interp::Exit;
+use crate::value::Value;
+use crate::vm::{Step, Vm, EXIT_RUNTIME_ERROR, SLICE};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// The event-loop hook: a source of wake-ups other than timers (non-blocking sockets, stdin).
+pub trait EventSource {
+    /// Number of fibers parked on this source (zero means it cannot wake anyone).
+    fn waiting(&self) -> usize;
+    /// Blocks up to `timeout` (forever when `None`) for readiness, then appends each fiber to wake
+    /// with the value its parked operation returns.
+    fn poll(&mut self, timeout: Option<Duration>, ready: &mut Vec<(FiberId, Value)>);
+}
+
+/// The event source used until I/O is non-blocking: nobody waits on it; polling just sleeps.
+#[derive(Debug, Default)]
+pub struct NoEvents;
+
+impl EventSource for NoEvents {
+    fn waiting(&self) -> usize {
+        0
+    }
+
+    fn poll(&mut self, timeout: Option<Duration>, _ready: &mut Vec<(FiberId, Value)>) {
+        if let Some(t) = timeout {
+            std::thread::sleep(t);
+        }
+    }
+}
+
+/// Fibers, run queue and timers.
+pub struct Scheduler {
+    pub(crate) fibers: HashMap<FiberId, Box<Fiber>, ahash::RandomState>,
+    pub(crate) runq: VecDeque<FiberId>,
+    timers: BinaryHeap<Reverse<(Instant, u64, FiberId)>>,
+    timer_seq: u64,
+    next_id: u32,
+    pub(crate) main: Option<FiberId>,
+    pub(crate) events: Box<dyn EventSource>,
+}
+
+impl Scheduler {
+    /// An empty scheduler.
+    pub fn new() -> Scheduler {
+        Scheduler {
+            fibers: HashMap::default(),
+            runq: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            next_id: 1,
+            main: None,
+            events: Box::new(NoEvents),
+        }
+    }
+
+    /// A fresh fiber number.
+    pub(crate) fn next_fiber_id(&mut self) -> FiberId {
+        let id = FiberId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Wakes `fiber` at `at`.
+    pub(crate) fn add_timer(&mut self, at: Instant, fiber: FiberId) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((at, self.timer_seq, fiber)));
+    }
+
+    /// The earliest pending timer.
+    fn next_timer(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((at, _, _))| *at)
+    }
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler::new()
+    }
+}
+
+impl Vm {
+    /// One scheduler turn (see [`Vm::step`]).
+    pub(crate) fn turn(&mut self) -> Step {
+        self.fire_timers(Instant::now());
+        if self.stop.swap(false, Ordering::Relaxed) {
+            return Step::Stopped;
+        }
+        if let Some(id) = self.sched.runq.pop_front() {
+            self.run_slice(id);
+            self.io.flush_if_due();
+        } else {
+            self.io.flush();
+            let next = self.sched.next_timer();
+            if next.is_none() && self.sched.events.waiting() == 0 {
+                self.deadlock();
+            } else {
+                let timeout = next.map(|at| at.saturating_duration_since(Instant::now()));
+                let mut ready = Vec::new();
+                self.sched.events.poll(timeout, &mut ready);
+                for (f, v) in ready {
+                    self.wake(f, v);
+                }
+            }
+        }
+        match &self.finished {
+            Some(o) => Step::Finished(o.clone()),
+            None => Step::Running,
+        }
+    }
+
+    /// Wakes every sleeper whose time has come.
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some(Reverse((at, _, f))) = self.sched.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.sched.timers.pop();
+            if self.fiber_status(f) == Some(Status::Parked(Wait::Sleep)) {
+                self.wake(f, Value::Nil);
+            }
+        }
+    }
+
+    /// The status of a fiber (the running one reports `Running`).
+    pub(crate) fn fiber_status(&self, id: FiberId) -> Option<Status> {
+        self.sched.fibers.get(&id).map(|f| f.status)
+    }
+
+    /// Makes a parked fiber runnable, pushing `result` as the value of the operation it parked in.
+    pub(crate) fn wake(&mut self, id: FiberId, result: Value) {
+        if let Some(f) = self.sched.fibers.get_mut(&id) {
+            if let Status::Parked(_) = f.status {
+                f.stack.push(result);
+                f.status = Status::Runnable;
+                self.sched.runq.push_back(id);
+            }
+        }
+    }
+
+    /// Wakes a parked fiber with an error to raise when it resumes.
+    pub(crate) fn wake_with_error(&mut self, id: FiberId, e: RtError) {
+        if let Some(f) = self.sched.fibers.get_mut(&id) {
+            if let Status::Parked(_) = f.status {
+                f.pending_error = Some(e);
+                f.status = Status::Runnable;
+                self.sched.runq.push_back(id);
+            }
+        }
+    }
+
+    /// Runs fiber `id` for one slice and files the outcome.
+    fn run_slice(&mut self, id: FiberId) {
+        let Some(f) = self.sched.fibers.get_mut(&id) else { return };
+        if f.status != Status::Runnable {
+            return;
+        }
+        f.status = Status::Running;
+        std::mem::swap(&mut self.stack, &mut f.stack);
+        std::mem::swap(&mut self.frames, &mut f.frames);
+        let pending = f.pending_error.take();
+        self.current = Some(id);
+        self.budget = SLICE;
+        let exit = match pending {
+            Some(e) => Exit::Error(e),
+            None => self.execute(0),
+        };
+        self.file_exit(id, exit);
+        self.current = None;
+    }
+
+    /// Puts the running fiber's state back into its record and acts on how its slice ended.
+    fn file_exit(&mut self, id: FiberId, exit: Exit) {
+        let error = match &exit {
+            Exit::Error(e) => Some(ErrorReport { error: e.clone(), trace: self.trace(&self.frames) }),
+            _ => None,
+        };
+        let parking = self.parking.take();
+        let Some(f) = self.sched.fibers.get_mut(&id) else { return };
+        std::mem::swap(&mut self.stack, &mut f.stack);
+        std::mem::swap(&mut self.frames, &mut f.frames);
+        match exit {
+            Exit::Yield => {
+                f.status = Status::Runnable;
+                self.sched.runq.push_back(id);
+            }
+            Exit::Park => f.status = Status::Parked(parking.unwrap_or(Wait::Sleep)),
+            Exit::Done(v) => self.task_done(id, v),
+            Exit::Exit(code) => self.finish(code, None),
+            Exit::Error(_) => {
+                let report = error.unwrap_or_else(|| ErrorReport { error: RtError::internal("lost error"), trace: vec![] });
+                self.io.eprint(&report.to_string());
+                self.fiber_done(id, false);
+                if Some(id) == self.sched.main {
+                    self.finish(EXIT_RUNTIME_ERROR, Some(report));
+                }
+            }
+        }
+    }
+
+    /// The fiber's bottom frame returned `v`: store an initialiser's result, start the next task,
+    /// or finish the fiber (and the program, for `main`).
+    fn task_done(&mut self, id: FiberId, v: Value) {
+        let Some(f) = self.sched.fibers.get_mut(&id) else { return };
+        match f.tasks.pop_front() {
+            Some(Task::InitGlobal { slot, .. }) => {
+                self.tables.set_global(slot, v);
+                self.start_next_task(id);
+            }
+            Some(Task::Main { .. }) => {
+                self.fiber_done(id, true);
+                self.finish(0, None);
+            }
+            Some(Task::Spawned) | None => self.fiber_done(id, true),
+        }
+    }
+
+    /// Marks a fiber finished, drops its stack and wakes the fibers joining it.
+    pub(crate) fn fiber_done(&mut self, id: FiberId, ok: bool) {
+        let Some(f) = self.sched.fibers.get_mut(&id) else { return };
+        f.status = Status::Done { ok };
+        f.stack = Vec::new();
+        f.frames = Vec::new();
+        f.tasks.clear();
+        let joiners = std::mem::take(&mut f.joiners);
+        for j in joiners {
+            self.wake(j, Value::Bool(ok));
+        }
+    }
+
+    /// Every fiber is parked and nothing can wake one: the program stops with `deadlock`, reported
+    /// at the main fiber's position.
+    fn deadlock(&mut self) {
+        let trace = match self.sched.main.and_then(|m| self.sched.fibers.get(&m)) {
+            Some(f) => self.trace(&f.frames),
+            None => Vec::new(),
+        };
+        let report = ErrorReport { error: RtError::deadlock(), trace };
+        self.io.eprint(&report.to_string());
+        self.finish(EXIT_RUNTIME_ERROR, Some(report));
+    }
+
+    /// `__time_sleep(ms)`: parks the running fiber until the timer fires (ms <= 0 just yields to
+    /// the fibers already queued).
+    pub(crate) fn sleep(&mut self, ms: i64) -> Ctl {
+        let me = self.current_fiber();
+        // Ten years is forever for a sleeping fiber, and keeps the deadline representable.
+        let ms = ms.clamp(0, 10 * 365 * 24 * 3600 * 1000) as u64;
+        let now = Instant::now();
+        let at = now.checked_add(Duration::from_millis(ms)).unwrap_or(now);
+        let ctl = self.park(Wait::Sleep);
+        if ctl == Ctl::Park {
+            self.sched.add_timer(at, me);
+        }
+        ctl
+    }
+}

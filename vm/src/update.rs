@@ -1,0 +1,185 @@
+//! The hooks the live-update engine (a later issue) builds on, gathered in one place: stopping the
+//! world, walking fibers and frames, finding instances, `become`, swapping table entries, loading
+//! new functions, and running Newt code to completion from Rust (migrations, validations).
+//!
+//! None of this costs anything while no update runs: stopping shares the preemption counter, and
+//! everything else is only called by the engine between scheduler steps.
+
+use crate::error::{Ctl, ErrorReport, RtError};
+use crate::fiber::{Fiber, FiberId};
+use crate::globals::{RtClass, Tables};
+use crate::heap::{BecomeError, Handle, Heap};
+use crate::load::make_function;
+use crate::value::Value;
+use crate::verify::{verify_function, VerifyEnv};
+use crate::vm::Vm;
+use newt_compiler::bytecode::{CaptureSrc, FuncProto, ProtoKind};
+use newt_compiler::types::{ClassId, FuncId};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+impl VerifyEnv for Tables {
+    fn global_count(&self) -> usize {
+        self.globals.len()
+    }
+
+    fn class_shape(&self, class: u32) -> Option<(usize, usize)> {
+        self.classes.get(class as usize).map(|c| (c.fields.len(), c.vtable.len()))
+    }
+
+    fn lambda_captures(&self, func: u32) -> Option<&[CaptureSrc]> {
+        let f = self.functions.get(func as usize)?;
+        matches!(f.proto.kind, ProtoKind::Lambda { .. }).then_some(f.proto.captures.as_slice())
+    }
+}
+
+impl Vm {
+    /// Asks the scheduler to stop: the running fiber stops at its next update point (its budget is
+    /// zeroed) and [`Vm::step`] returns [`crate::Step::Stopped`] before resuming anyone.
+    pub fn request_stop(&mut self) {
+        self.budget = 0;
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// A flag another thread (e.g. the control port) can set to request a stop; it is seen at the
+    /// next slice boundary (at most [`crate::vm::SLICE`] update points later).
+    pub fn stop_handle(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// The heap (objects by handle).
+    pub fn heap(&self) -> &Heap {
+        &self.heap
+    }
+
+    /// The heap, mutable: only between steps.
+    pub fn heap_mut(&mut self) -> &mut Heap {
+        &mut self.heap
+    }
+
+    /// The function, class and global tables.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    /// The tables, mutable: swap entries only between steps (see `globals.rs` for the rules).
+    pub fn tables_mut(&mut self) -> &mut Tables {
+        &mut self.tables
+    }
+
+    /// Every fiber that has not been collected, by id.
+    pub fn fiber_ids(&self) -> Vec<FiberId> {
+        let mut ids: Vec<FiberId> = self.sched.fibers.keys().copied().collect();
+        ids.sort();
+        ids
+    }
+
+    /// A fiber's record (stack, frames, status, name). Between steps every fiber's state is here.
+    pub fn fiber(&self, id: FiberId) -> Option<&Fiber> {
+        self.sched.fibers.get(&id).map(|b| &**b)
+    }
+
+    /// A fiber's record, mutable: frames may be rewritten (remap) or cleared (reboot) between steps.
+    pub fn fiber_mut(&mut self, id: FiberId) -> Option<&mut Fiber> {
+        self.sched.fibers.get_mut(&id).map(|b| &mut **b)
+    }
+
+    /// The main fiber.
+    pub fn main_fiber(&self) -> Option<FiberId> {
+        self.sched.main
+    }
+
+    /// Bulk `become` (O(pairs)): afterwards every reference to each `old` reaches its `new`.
+    pub fn become_all(&mut self, pairs: &[(Handle, Handle)]) -> Result<(), BecomeError> {
+        self.heap.become_all(pairs)
+    }
+
+    /// Live instances of `class` (and of its subclasses when `subclasses` is set).
+    pub fn instances_of(&self, class: ClassId, subclasses: bool) -> Vec<Handle> {
+        let classes: Vec<ClassId> = if subclasses {
+            (0..self.tables.classes.len() as u32).map(ClassId).filter(|c| self.tables.is_subclass(*c, class)).collect()
+        } else {
+            vec![class]
+        };
+        self.heap.instances_of(&classes)
+    }
+
+    /// The value in global slot `slot`.
+    pub fn global(&self, slot: u32) -> Option<Value> {
+        self.tables.globals.get(slot as usize).copied()
+    }
+
+    /// Stores into global slot `slot`; false when there is no such slot.
+    pub fn set_global(&mut self, slot: u32, v: Value) -> bool {
+        self.tables.set_global(slot, v)
+    }
+
+    /// Verifies and appends a function; returns its id.
+    pub fn add_function(&mut self, proto: FuncProto) -> Result<FuncId, String> {
+        let depth = verify_function(&proto, &self.tables as &dyn VerifyEnv)?;
+        let id = FuncId(self.tables.functions.len() as u32);
+        let f = make_function(id, proto, depth, &self.tables.root_module.clone(), &mut self.heap);
+        self.tables.functions.push(Rc::new(f));
+        Ok(id)
+    }
+
+    /// Verifies a function and installs it under an existing id: every future call of that id
+    /// (through global slots, vtables, function values) runs it; frames already running the old
+    /// version keep it.
+    pub fn replace_function(&mut self, id: FuncId, proto: FuncProto) -> Result<(), String> {
+        if id.0 as usize >= self.tables.functions.len() {
+            return Err(format!("no function {}", id.0));
+        }
+        let depth = verify_function(&proto, &self.tables as &dyn VerifyEnv)?;
+        let f = make_function(id, proto, depth, &self.tables.root_module.clone(), &mut self.heap);
+        self.tables.functions[id.0 as usize] = Rc::new(f);
+        Ok(())
+    }
+
+    /// Replaces a class definition (same id).
+    pub fn replace_class(&mut self, class: RtClass) -> bool {
+        self.tables.replace_class(class)
+    }
+
+    /// Runs `f(args)` to completion from Rust, on the VM's stack but outside any fiber, with
+    /// preemption off; blocking operations inside are errors. Call it only between steps. The
+    /// result is not rooted: root it before anything else may collect.
+    pub fn invoke(&mut self, f: Value, args: &[Value]) -> Result<Value, ErrorReport> {
+        if self.current.is_some() {
+            let error = RtError::internal("invoke while a fiber is running");
+            return Err(ErrorReport { error, trace: Vec::new() });
+        }
+        let stack = std::mem::take(&mut self.stack);
+        let frames = std::mem::take(&mut self.frames);
+        let budget = self.budget;
+        let result = match self.call_nested(f, args) {
+            Ok(v) => Ok(v),
+            Err(Ctl::Error(error)) => Err(ErrorReport { error, trace: self.trace(&self.frames) }),
+            Err(Ctl::Exit(code)) => {
+                self.finish(code, None);
+                Err(ErrorReport { error: RtError::new(format!("exit({code}) called")), trace: Vec::new() })
+            }
+            Err(Ctl::Park) => Err(ErrorReport { error: RtError::internal("invoke parked"), trace: Vec::new() }),
+        };
+        self.stack = stack;
+        self.frames = frames;
+        self.budget = budget;
+        result
+    }
+
+    /// Allocates a string (for embedders and tests building arguments).
+    pub fn alloc_str(&mut self, s: &str) -> Value {
+        self.new_str(s)
+    }
+
+    /// `str(v)` as Newt shows it.
+    pub fn display(&self, v: Value) -> String {
+        self.show(v)
+    }
+
+    /// The id of the fiber whose heap object is `v`.
+    pub fn fiber_id_of(&self, v: Value) -> Option<FiberId> {
+        self.fiber_of(v)
+    }
+}
