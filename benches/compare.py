@@ -7,10 +7,11 @@ parameters in each language. Every program prints its checksum line(s) and then,
 
 For every benchmark and language this script runs the program --runs times, takes the
 median of the wall-clock time measured from outside (the whole process: start-up, compile
-and run), records the median in-program `elapsed:` as well, and checks that every run of
-every language printed the same checksum (a mismatch is reported loudly). It prints one
-table of outside times with the ratios newt/lua and python/lua and their geometric means,
-then a table of the in-program times.
+and run), records the median CPU time of the process and the median in-program `elapsed:`
+as well, and checks that every run of every language printed the same checksum (a mismatch
+is reported loudly). It prints a table of the wall-clock times with the ratios newt/lua
+and python/lua and their geometric means, the same table for CPU time (steadier when the
+machine is shared), then a table of the in-program times.
 
     cargo build --release && python3 benches/compare.py
     python3 benches/compare.py --only fib --runs 3
@@ -25,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,6 +60,7 @@ class Result:
 
     def __init__(self):
         self.wall = []  # seconds, measured from outside
+        self.cpu = []  # user + system CPU seconds of the process, measured from outside
         self.inner = []  # seconds, from the program's `elapsed:` line
         self.checksum = None  # stdout without the elapsed line, from the first run
         self.error = None  # a short description when a run failed
@@ -65,6 +68,9 @@ class Result:
 
     def median_wall(self):
         return statistics.median(self.wall) if self.wall and not self.error else None
+
+    def median_cpu(self):
+        return statistics.median(self.cpu) if self.cpu and not self.error else None
 
     def median_inner(self):
         return statistics.median(self.inner) if self.inner and not self.error else None
@@ -111,20 +117,29 @@ def split_output(stdout):
     return "\n".join(kept), elapsed
 
 
+def children_cpu():
+    """User + system CPU seconds used so far by this script's finished children."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_one(cmd, timeout):
-    """Run cmd once: (wall seconds, stdout, error or None)."""
+    """Run cmd once: (wall seconds, CPU seconds, stdout, error or None). Runs are sequential, so
+    the growth of the children's CPU time is this run's."""
+    cpu0 = children_cpu()
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=PROGRAMS)
     except subprocess.TimeoutExpired:
-        return None, "", "timed out after %ss" % timeout
+        return None, None, "", "timed out after %ss" % timeout
     except OSError as e:
-        return None, "", "could not start: %s" % e
+        return None, None, "", "could not start: %s" % e
     wall = time.perf_counter() - start
+    cpu = children_cpu() - cpu0
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no stderr)"])[-6:]
-        return wall, proc.stdout, "exit status %d:\n      %s" % (proc.returncode, "\n      ".join(tail))
-    return wall, proc.stdout, None
+        return wall, cpu, proc.stdout, "exit status %d:\n      %s" % (proc.returncode, "\n      ".join(tail))
+    return wall, cpu, proc.stdout, None
 
 
 def run_bench(name, lang, cmd_prefix, runs, timeout):
@@ -134,7 +149,7 @@ def run_bench(name, lang, cmd_prefix, runs, timeout):
         res.error = "missing program %s" % os.path.relpath(path, ROOT)
         return res
     for _ in range(runs):
-        wall, stdout, err = run_one(cmd_prefix + [path], timeout)
+        wall, cpu, stdout, err = run_one(cmd_prefix + [path], timeout)
         if err:
             res.error = err
             return res
@@ -144,6 +159,7 @@ def run_bench(name, lang, cmd_prefix, runs, timeout):
         elif checksum != res.checksum:
             res.unstable = True
         res.wall.append(wall)
+        res.cpu.append(cpu)
         if inner is not None:
             res.inner.append(inner)
     return res
@@ -219,7 +235,7 @@ def main():
     else:
         print("note: python3 not found; skipping Python")
 
-    print("runs per program: %d; times are medians in seconds (wall clock, measured outside)" % args.runs)
+    print("runs per program: %d" % args.runs)
     print()
 
     results = {}
@@ -254,24 +270,29 @@ def main():
                         )
                     )
 
-    rows = []
-    newt_ratios, py_ratios = [], []
-    for name in names:
-        r = results[name]
+    def ratio_table(title, measure):
+        """One table of medians per language with the ratios to Lua and their geometric means."""
+        print(title)
+        rows = []
+        newt_ratios, py_ratios = [], []
+        for name in names:
+            r = results[name]
+            t = {lang: (measure(r[lang]) if lang in r else None) for lang in LANGS}
+            nl = ratio(t["newt"], t["lua"])
+            pl = ratio(t["python"], t["lua"])
+            newt_ratios.append(nl)
+            py_ratios.append(pl)
+            rows.append([name] + [fmt_time(t[lang]) for lang in LANGS] + [fmt_ratio(nl), fmt_ratio(pl)])
+        rows.append(None)
+        rows.append(["geometric mean", "", "", "", fmt_ratio(geomean(newt_ratios)), fmt_ratio(geomean(py_ratios))])
+        print_table(["benchmark", "newt s", "lua s", "python s", "newt/lua", "python/lua"], rows)
 
-        def wall(lang):
-            return r[lang].median_wall() if lang in r else None
-
-        nl = ratio(wall("newt"), wall("lua"))
-        pl = ratio(wall("python"), wall("lua"))
-        newt_ratios.append(nl)
-        py_ratios.append(pl)
-        rows.append([name, fmt_time(wall("newt")), fmt_time(wall("lua")), fmt_time(wall("python")),
-                     fmt_ratio(nl), fmt_ratio(pl)])
-    rows.append(None)
-    rows.append(["geometric mean", "", "", "", fmt_ratio(geomean(newt_ratios)), fmt_ratio(geomean(py_ratios))])
-    print_table(["benchmark", "newt s", "lua s", "python s", "newt/lua", "python/lua"], rows)
-
+    ratio_table("wall-clock time of the whole process (median seconds):", Result.median_wall)
+    print()
+    ratio_table(
+        "CPU time (user + system) of the whole process (median seconds; steadier on a busy machine):",
+        Result.median_cpu,
+    )
     print()
     print("in-program elapsed (median seconds; Lua's os.clock() is CPU time, the others wall time):")
     inner_rows = []
@@ -302,8 +323,10 @@ def main():
             name: {
                 lang: {
                     "wall": res.median_wall(),
+                    "cpu": res.median_cpu(),
                     "elapsed": res.median_inner(),
                     "runs": res.wall,
+                    "cpu_runs": res.cpu,
                     "checksum": res.checksum,
                     "error": res.error,
                 }

@@ -1,5 +1,5 @@
 //! Tidy checks over the source tree (rust-analyzer's `tidy.rs` habit): every Rust file opens with a
-//! `//!` doc saying why it exists, nobody hides a panic behind `#[should_panic]`, and files stay
+//! `//!` doc saying why it exists, nobody hides a panic behind should-panic attributes, and files stay
 //! small enough to read.
 
 use std::path::{Path, PathBuf};

@@ -37,7 +37,8 @@ fn imports_next_to_the_root_file_and_std() {
             ("shop/util.newt", "module shop.util\nfn one() -> int = 1\n"),
         ],
     );
-    let prog = check_file(&dir.join("app.main.newt"), fake_stdlib).unwrap_or_else(|(d, s)| panic!("{}", render_all(&d, &s)));
+    let prog =
+        check_file(&dir.join("app.main.newt"), fake_stdlib).unwrap_or_else(|(d, s)| panic!("{}", render_all(&d, &s)));
     let names: Vec<&str> = prog.modules.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, vec!["shop.util", "std.twice", "app_main"]);
     assert!(prog.main.is_some());

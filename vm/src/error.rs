@@ -66,6 +66,16 @@ impl RtError {
         RtError::new(format!("global '{name}' used before initialisation"))
     }
 
+    /// A value of the wrong kind where compiled code expects `what` (nil: `unwrapped nil`; anything
+    /// else cannot happen in checked code).
+    pub fn expected(what: &str, found: &str) -> RtError {
+        if found == "nil" {
+            RtError::unwrapped_nil()
+        } else {
+            RtError::internal(format_args!("expected a {what}, found {found}"))
+        }
+    }
+
     /// Something the checker and the verifier should have made impossible; reported instead of
     /// crashing.
     pub fn internal(what: impl fmt::Display) -> RtError {

@@ -50,7 +50,13 @@ use crate::heap::Handle;
 use newt_compiler::types::FuncId;
 
 /// One Newt value (see the module docs for why it looks like this).
+///
+/// `repr(u64)` makes the tag a full word, so no padding sits between tag and payload and a copy is
+/// two plain 8-byte moves; with the default layout LLVM copied bytes 1..16 with overlapping moves
+/// (to preserve a `bool` payload at offset 1) and stalled on store forwarding — measured at 16% of
+/// `fib`'s run time.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(u64)]
 pub enum Value {
     Nil,
     Bool(bool),

@@ -191,7 +191,10 @@ impl Vm {
         f.stack.clear();
         f.frames.clear();
         f.frames.push(Frame { func, pc: 0, base: 0, ret: 0, closure: None });
-        let locals = self.tables.function(func).map(|p| p.proto.num_locals as usize).unwrap_or(0);
+        let (locals, size) =
+            self.tables.function(func).map(|p| (p.proto.num_locals as usize, p.frame_size())).unwrap_or((0, 0));
+        // The interpreter relies on a frame's whole size being reserved (see `interp`).
+        f.stack.reserve(size);
         f.stack.resize(locals, Value::Nil);
         f.status = Status::Runnable;
         self.sched.runq.push_back(id);

@@ -18,6 +18,12 @@ impl<'a> Checker<'a> {
             let m = self.order[i];
             self.register_module(m);
         }
+        let mut seen = std::collections::HashSet::new();
+        for c in &self.prog.classes {
+            if !seen.insert(c.short_name.clone()) {
+                self.ambiguous_names.insert(c.short_name.clone());
+            }
+        }
         for m in 0..self.modules.len() {
             self.bind_imports(m);
         }

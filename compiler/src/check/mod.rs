@@ -205,6 +205,8 @@ struct Checker<'a> {
     class_ids: HashMap<usize, ClassId>,
     global_ids: HashMap<usize, GlobalId>,
     builtin_sigs: builtins::BuiltinSigs,
+    /// Class names declared in more than one module: messages show them qualified.
+    ambiguous_names: std::collections::HashSet<String>,
     /// The stack of functions being checked: lambdas push on top of their enclosing function.
     fns: Vec<scope::FnCtx>,
     depth: u32,
@@ -227,6 +229,7 @@ impl<'a> Checker<'a> {
             class_ids: HashMap::new(),
             global_ids: HashMap::new(),
             builtin_sigs: builtins::BuiltinSigs::new(),
+            ambiguous_names: std::collections::HashSet::new(),
             fns: Vec::new(),
             depth: 0,
             too_deep_reported: false,

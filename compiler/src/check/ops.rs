@@ -127,12 +127,7 @@ impl<'a> Checker<'a> {
         match typed_op(op, &l.ty, &r.ty) {
             Some((bop, ty)) => mk(ExprKind::Binary { op: bop, lhs: Box::new(l), rhs: Box::new(r) }, ty, span),
             None => {
-                let msg = format!(
-                    "cannot apply '{}' to {} and {}",
-                    op_text(op),
-                    self.show(&l.ty),
-                    self.show(&r.ty)
-                );
+                let msg = format!("cannot apply '{}' to {} and {}", op_text(op), self.show(&l.ty), self.show(&r.ty));
                 self.error(span, msg);
                 err_expr(span)
             }

@@ -149,3 +149,13 @@ fn nil_needs_a_type() {
         &["1: cannot infer type of nil; write its type", "3: cannot infer type of nil; write its type"],
     );
 }
+
+#[test]
+fn same_class_names_in_two_modules_are_shown_qualified() {
+    let (_, msgs) = check_modules(&[
+        ("main", "import a\nimport b\nfn main() {\n    let x: a.Item = b.Item { }\n}\n"),
+        ("a", "class Item { }\n"),
+        ("b", "class Item { }\n"),
+    ]);
+    assert_eq!(msgs, vec!["main:4: expected a.Item, found b.Item".to_string()]);
+}

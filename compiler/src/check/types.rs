@@ -198,7 +198,12 @@ impl<'a> Checker<'a> {
     pub(super) fn show(&self, t: &Type) -> String {
         match t {
             Type::Class(c, args) => {
-                let name = self.prog.classes.get(c.0 as usize).map(|k| k.short_name.as_str()).unwrap_or("?");
+                let name = match self.prog.classes.get(c.0 as usize) {
+                    // Two classes of the same name in different modules: say which one.
+                    Some(k) if self.ambiguous_names.contains(&k.short_name) => k.name.as_str(),
+                    Some(k) => k.short_name.as_str(),
+                    None => "?",
+                };
                 if args.is_empty() {
                     name.to_string()
                 } else {

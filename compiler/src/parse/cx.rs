@@ -267,7 +267,11 @@ impl<'a> Cx<'a> {
             first = false;
         }
         segments.reverse();
-        let class = Path { segments: self.slice(segments), span: callee.span };
+        let span = match (segments.first(), segments.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => callee.span,
+        };
+        let class = Path { segments: self.slice(segments), span };
         self.expr(ExprKind::Construct { class, type_args, fields }, l, r)
     }
 

@@ -57,7 +57,7 @@ fn terminal(name: &str) -> (String, Class) {
     let class = match bare {
         "INT" | "FLOAT" | "STR" | "!" | "spawn" | "self" | "nil" | "true" | "false" | "super" => Class::ExprStart,
         "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||" | "??" | "as" | "is"
-        | "." | "::" | "(" | "[" | "=" | "+=" | "-=" | "*=" | "/=" | "%=" | ".." | "?" => Class::Operator,
+        | "." | "::" | "(" | "[" | "+=" | "-=" | "*=" | "/=" | "%=" | ".." | "?" => Class::Operator,
         "NL" | ";" => Class::Terminator,
         "let" | "if" | "while" | "for" | "return" | "break" | "continue" => Class::StmtStart,
         _ => Class::Other,
@@ -78,12 +78,14 @@ fn describe_expected(expected: &[String]) -> String {
     let terms: Vec<(String, Class)> = expected.iter().map(|n| terminal(n)).collect();
     let has = |name: &str| expected.iter().any(|e| e.trim_matches('"') == name);
     let expr = terms.iter().any(|(_, c)| *c == Class::ExprStart);
-    let stmt = terms.iter().any(|(_, c)| *c == Class::StmtStart);
+    // `return` only ever starts a statement; `let` also follows `if` and `while`.
+    let stmt = has("return");
     let decl = has("class");
     let terminator = terms.iter().any(|(_, c)| *c == Class::Terminator);
-
+    let operator = terms.iter().any(|(_, c)| *c == Class::Operator);
     // `old` starts a type path or an expression: without expressions, a type is wanted.
     let ty = has("old") && !expr;
+
     let mut words: Vec<String> = Vec::new();
     if ty {
         words.push("type".into());
@@ -99,30 +101,27 @@ fn describe_expected(expected: &[String]) -> String {
     if terminator {
         words.push("newline".into());
     }
-    // After a complete expression nearly every operator could follow: name the other tokens,
-    // and the operators only when nothing else is possible.
-    let covered = |c: Class| match c {
-        Class::ExprStart | Class::StmtStart | Class::Terminator => true,
-        Class::Operator => expr || terminator || terms.iter().any(|(_, c)| *c == Class::Other),
-        Class::Other => false,
-    };
     for (shown, class) in &terms {
-        if covered(*class) || words.contains(shown) {
-            continue;
+        let hidden = match class {
+            Class::ExprStart | Class::Terminator => true,
+            Class::StmtStart => stmt || (expr && shown == "'let'"),
+            // After a complete expression nearly every operator could follow: name the other
+            // tokens, and the operators only when nothing else is possible.
+            Class::Operator => !words.is_empty() || terms.iter().any(|(_, c)| *c == Class::Other),
+            Class::Other => match shown.as_str() {
+                // These start expressions (or types) too: "expression" / "type" says it.
+                "identifier" | "'('" | "'['" | "'fn'" | "'-'" | "'old'" => expr || decl || ty,
+                // `{` after a complete expression would be a construction: only worth naming
+                // when nothing else could follow (the block after an `if` condition).
+                "'{'" => expr || (operator && terms.iter().any(|(s, c)| *c != Class::Operator && s != "'{'")),
+                // An assignment is possible after an expression statement, but so is its end.
+                "'='" => terminator,
+                _ => false,
+            },
+        };
+        if !hidden && !words.contains(shown) {
+            words.push(shown.clone());
         }
-        // Identifiers and `(`, `[`, `{`, `fn`, `-` start expressions too: "expression" says it.
-        if (expr || decl) && matches!(shown.as_str(), "identifier" | "'('" | "'['" | "'{'" | "'fn'" | "'-'" | "'old'") {
-            continue;
-        }
-        if ty && matches!(shown.as_str(), "identifier" | "'('" | "'fn'" | "'old'") {
-            continue;
-        }
-        // A `{` after a complete expression would be a construction: only worth naming when
-        // nothing else could follow (the block after an `if` condition).
-        if shown == "'{'" && terms.iter().any(|(s, c)| *c != Class::Operator && s != "'{'") {
-            continue;
-        }
-        words.push(shown.clone());
     }
     if words.is_empty() {
         return "something else".into();

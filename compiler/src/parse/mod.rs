@@ -100,12 +100,19 @@ pub fn parse_script<'a>(arena: &'a Bump, file: FileId, text: &str) -> (Option<Sc
         imports: arena.alloc_slice_copy(&imports),
         items: arena.alloc_slice_copy(&items),
     });
-    if script.is_none() && !diags.iter().any(|d| d.span.start == 0) {
-        let at = first_token_start(text);
-        diags.push(Diagnostic::error(
-            Span::new(file, at, at + 1),
-            "expected 'update MODULE' at the start of the update script",
-        ));
+    if script.is_none() {
+        // When the script does start with `update`, the syntax error after it says enough.
+        let (toks, _) = crate::lexer::tokenize(text, Mode::Script);
+        match toks.get(1) {
+            Some((_, crate::lexer::Tok::Update, _)) => {}
+            first => {
+                let (at, end) = first.map_or((0, 0), |t| (t.0, t.2));
+                diags.push(Diagnostic::error(
+                    Span::new(file, at, end),
+                    "expected 'update MODULE' at the start of the update script",
+                ));
+            }
+        }
     }
     (script, sorted(diags))
 }
@@ -197,10 +204,4 @@ fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags.dedup_by(|a, b| a.span.start == b.span.start && a.message == b.message);
     diags
-}
-
-/// The offset of the first character that is not whitespace or comment (best effort).
-fn first_token_start(text: &str) -> u32 {
-    let (toks, _) = crate::lexer::tokenize(text, Mode::Script);
-    toks.get(1).map(|t| t.0).unwrap_or(0)
 }

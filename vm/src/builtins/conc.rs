@@ -60,12 +60,11 @@ pub(crate) fn chan_new(vm: &mut Vm, a: Args) -> BResult {
 }
 
 fn chan_mut(vm: &mut Vm, c: Value) -> Result<(&mut Chan, Handle), RtError> {
-    let err = vm.not_a(c, "Chan");
-    let Some(h) = c.handle() else { return Err(err) };
+    let Some(h) = c.handle() else { return Err(RtError::expected("Chan", "nil")) };
     let h = vm.heap.resolve(h);
     match vm.heap.get_mut(h) {
         Obj::Chan(chan) => Ok((chan, h)),
-        _ => Err(err),
+        o => Err(RtError::expected("Chan", o.kind_name())),
     }
 }
 

@@ -19,10 +19,12 @@ fn items<'v>(vm: &'v Vm, list: Value) -> Result<&'v Vec<Value>, RtError> {
 }
 
 fn items_mut(vm: &mut Vm, list: Value) -> Result<&mut Vec<Value>, RtError> {
-    let err = vm.not_a(list, "List");
-    match list.handle().map(|h| vm.heap.get_mut(h)) {
-        Some(Obj::List(items)) => Ok(items),
-        _ => Err(err),
+    match list {
+        Value::Obj(h) => match vm.heap.get_mut(h) {
+            Obj::List(items) => Ok(items),
+            o => Err(RtError::expected("List", o.kind_name())),
+        },
+        _ => Err(RtError::expected("List", "nil")),
     }
 }
 

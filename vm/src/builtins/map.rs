@@ -34,11 +34,12 @@ pub(crate) fn contains(vm: &mut Vm, a: Args) -> BResult {
 /// `m.remove(k) -> V?`; the other keys keep their order.
 pub(crate) fn remove(vm: &mut Vm, a: Args) -> BResult {
     let k = vm.map_key(a.get(vm, 1))?;
-    let m = a.get(vm, 0);
-    let err = vm.not_a(m, "Map");
-    match m.handle().map(|h| vm.heap.get_mut(h)) {
-        Some(Obj::Map(map)) => Ok(map.remove(&k).unwrap_or(Value::Nil)),
-        _ => Err(err.into()),
+    match a.get(vm, 0) {
+        Value::Obj(h) => match vm.heap.get_mut(h) {
+            Obj::Map(map) => Ok(map.remove(&k).unwrap_or(Value::Nil)),
+            o => Err(RtError::expected("Map", o.kind_name()).into()),
+        },
+        _ => Err(RtError::expected("Map", "nil").into()),
     }
 }
 

@@ -159,9 +159,10 @@ impl Vm {
         if f.proto.arity as usize != nargs {
             return Err(internal(format_args!("{} takes {} arguments, spawned with {nargs}", f.proto.name, f.proto.arity)));
         }
-        let locals = f.proto.num_locals as usize;
+        let (locals, size) = (f.proto.num_locals as usize, f.frame_size());
         let id = self.new_fiber();
-        let mut stack: Vec<Value> = self.stack.drain(pos..).collect();
+        let mut stack: Vec<Value> = Vec::with_capacity(base as usize + size);
+        stack.extend(self.stack.drain(pos..));
         stack.resize(base as usize + locals, Value::Nil);
         let Some(fiber) = self.sched.fibers.get_mut(&id) else { return Err(internal("lost fiber")) };
         fiber.stack = stack;

@@ -1,31 +1,47 @@
 //! The dispatch loop (rune's `run()` shape): it runs the current fiber until the slice's budget is
 //! spent, the fiber parks, finishes or fails, and always returns to the scheduler in between.
 //!
-//! Hot-loop state lives in Rust locals: the running function (an `Rc`, so swapping the function
-//! table cannot pull code from under it), its code slice, `pc`, the frame's stack base and closure.
-//! They are reloaded from `self.frames` after every call and return (`continue 'frame`), which is
-//! also what lets Rust code rewrite frames between slices. The one `match` has an arm per opcode;
-//! anything longer than a few lines calls a helper (`ops.rs`, `call.rs`, `builtins`).
+//! **Registers.** Hot-loop state lives in Rust locals: the running function (an `Rc`, so swapping
+//! the function table cannot pull code from under it), its code pointer, `pc`, the frame's stack
+//! base and closure, and the operand stack as a raw pointer `stk` plus a length `sp`. While the
+//! loop runs, `sp` is the truth and `self.stack.len()` is stale; before anything that reads or
+//! changes `self.stack` (calls, built-ins, allocation and collection, leaving the loop) the loop
+//! `sync!`s the length back, and afterwards reloads both registers. Frames are reloaded from
+//! `self.frames` after every call and return (`continue 'frame`), which is also what lets Rust
+//! code rewrite frames between slices.
 //!
-//! Update points and preemption share one counter: function entry ([`Vm::enter`]) and the `Loop`
-//! back-edge decrement `self.budget` and test it once. The scheduler refills it per slice; a stop
-//! request simply sets it to zero, so the check that preemption needs anyway is the only cost of
+//! **Why the unchecked accesses are sound** (the verifier, `crate::verify`, establishes each fact
+//! when a function is loaded, and [`Vm::enter`] reserves the room):
+//! - `pc` always indexes the code: jumps land inside it and no path falls off its end; a resumed
+//!   frame's `pc` is checked once when the frame is loaded.
+//! - local slots are below `num_locals`, and `base + num_locals <= sp` for the running frame;
+//! - pops never go below the frame's locals (stack depths are checked on every path), so `sp - 1`
+//!   is an initialised slot of this frame;
+//! - pushes never exceed `base + num_locals + max_depth`, and every frame is entered with at least
+//!   that much capacity reserved, so `sp < capacity`;
+//! - constant indices are below the pool's length.
+//! Debug builds (all tests) assert each of these at run time.
+//!
+//! **Update points** and preemption share one counter: function entry ([`Vm::enter`]) and the
+//! `Loop` back-edge decrement `self.budget` and test it once. The scheduler refills it per slice; a
+//! stop request simply sets it to zero, so the check preemption needs anyway is the only cost of
 //! update points.
 //!
-//! Collections happen only in [`Vm::gc_point`], which allocating instructions call *before* they
-//! pop their operands, so every live value is on a stack or in a root at that moment.
+//! **Collections** happen only in `gc_point`, which allocating instructions call *before* they pop
+//! their operands, so every live value is on a stack or in a root at that moment.
 
+mod alloc;
 mod call;
 mod ops;
 
 use crate::builtins;
 use crate::error::{Ctl, RtError};
-use crate::heap::{Closure, Instance, Obj};
-use crate::ordmap::OrdMap;
+use crate::heap::Obj;
 use crate::value::Value;
 use crate::vm::Vm;
 use newt_compiler::builtins::Builtin;
-use newt_compiler::bytecode::{CaptureSrc, Op};
+use newt_compiler::bytecode::Op;
+use newt_compiler::types::RtType;
 
 pub use call::MAX_STACK_SLOTS;
 
@@ -45,26 +61,6 @@ pub(crate) enum Exit {
 }
 
 impl Vm {
-    /// Collects when the allocation volume asks for it. Called only where every live value is
-    /// reachable from the roots (see the module docs).
-    #[inline]
-    pub(crate) fn gc_point(&mut self) {
-        if self.heap.wants_collection() {
-            self.collect();
-        }
-    }
-
-    #[inline(always)]
-    fn pop(&mut self) -> Value {
-        // The verifier guarantees a value above the locals; `Nil` is never produced in practice.
-        self.stack.pop().unwrap_or(Value::Nil)
-    }
-
-    #[inline(always)]
-    fn push(&mut self, v: Value) {
-        self.stack.push(v);
-    }
-
     /// Runs the current fiber until the frame count drops to `stop_depth` (0: the fiber's bottom
     /// frame returned) or the slice ends.
     pub(crate) fn execute(&mut self, stop_depth: usize) -> Exit {
@@ -74,10 +70,61 @@ impl Vm {
                 return Exit::Error(RtError::internal("frame of an unknown function"));
             };
             let code: &[Op] = func.code();
+            let consts: &[Value] = &func.consts;
             let base = frame.base as usize;
             let closure = frame.closure;
             let mut pc = frame.pc as usize;
+            if pc >= code.len() || base + func.proto.num_locals as usize > self.stack.len() {
+                return Exit::Error(RtError::internal(format_args!("frame of {} is inconsistent", func.proto.name)));
+            }
+            let mut sp = self.stack.len();
+            let mut stk: *mut Value = self.stack.as_mut_ptr();
 
+            macro_rules! sync {
+                () => {
+                    debug_assert!(sp <= self.stack.capacity());
+                    // SAFETY: every slot below `sp` was written by this loop or was already part of
+                    // the vector, and `sp <= capacity` (see the module docs).
+                    unsafe { self.stack.set_len(sp) }
+                };
+            }
+            macro_rules! reload {
+                () => {
+                    sp = self.stack.len();
+                    stk = self.stack.as_mut_ptr();
+                };
+            }
+            macro_rules! push {
+                ($v:expr) => {{
+                    let v = $v;
+                    debug_assert!(sp < self.stack.capacity(), "push beyond the reserved frame");
+                    // SAFETY: `sp < capacity` (verified maximum depth, reserved by `enter`).
+                    unsafe { stk.add(sp).write(v) };
+                    sp += 1;
+                }};
+            }
+            macro_rules! pop {
+                () => {{
+                    debug_assert!(sp > base, "pop below the frame");
+                    sp -= 1;
+                    // SAFETY: the verifier guarantees an initialised operand above the locals.
+                    unsafe { stk.add(sp).read() }
+                }};
+            }
+            macro_rules! top {
+                () => {{
+                    debug_assert!(sp > base, "top of an empty frame");
+                    // SAFETY: as for `pop!`.
+                    unsafe { &mut *stk.add(sp - 1) }
+                }};
+            }
+            macro_rules! local {
+                ($s:expr) => {{
+                    debug_assert!(($s as usize) < func.proto.num_locals as usize);
+                    // SAFETY: verified slot below `num_locals`, and `base + num_locals <= sp`.
+                    unsafe { &mut *stk.add(base + $s as usize) }
+                }};
+            }
             macro_rules! save_pc {
                 () => {
                     if let Some(f) = self.frames.last_mut() {
@@ -87,8 +134,10 @@ impl Vm {
             }
             macro_rules! throw {
                 ($e:expr) => {{
+                    let e = $e;
                     save_pc!();
-                    return Exit::Error($e);
+                    sync!();
+                    return Exit::Error(e);
                 }};
             }
             macro_rules! try_rt {
@@ -102,42 +151,52 @@ impl Vm {
             macro_rules! call {
                 ($e:expr) => {{
                     save_pc!();
+                    sync!();
                     match $e {
                         Ok(()) => continue 'frame,
                         Err(exit) => return exit,
                     }
                 }};
             }
+            // Runs `$body` (which uses `self.stack`) with the length synced, then reloads.
+            macro_rules! with_stack {
+                ($body:expr) => {{
+                    sync!();
+                    let r = $body;
+                    reload!();
+                    r
+                }};
+            }
             macro_rules! int_op {
                 ($method:ident) => {{
-                    let b = self.pop().int();
-                    let a = self.pop().int();
-                    match a.$method(b) {
-                        Some(r) => self.push(Value::Int(r)),
+                    let b = pop!().int();
+                    let t = top!();
+                    match t.int().$method(b) {
+                        Some(r) => *t = Value::Int(r),
                         None => throw!(RtError::overflow()),
                     }
                 }};
             }
             macro_rules! float_op {
                 ($op:tt) => {{
-                    let b = self.pop().float();
-                    let a = self.pop().float();
-                    self.push(Value::Float(a $op b));
+                    let b = pop!().float();
+                    let t = top!();
+                    *t = Value::Float(t.float() $op b);
                 }};
             }
             macro_rules! cmp_op {
                 ($get:ident, $op:tt) => {{
-                    let b = self.pop().$get();
-                    let a = self.pop().$get();
-                    self.push(Value::Bool(a $op b));
+                    let b = pop!().$get();
+                    let t = top!();
+                    *t = Value::Bool(t.$get() $op b);
                 }};
             }
             macro_rules! str_cmp {
                 ($op:tt) => {{
-                    let b = self.pop();
-                    let a = self.pop();
+                    let b = pop!();
+                    let a = *top!();
                     let r = self.text(a) $op self.text(b);
-                    self.push(Value::Bool(r));
+                    *top!() = Value::Bool(r);
                 }};
             }
             macro_rules! jump {
@@ -147,96 +206,102 @@ impl Vm {
             }
 
             loop {
-                let op = code[pc];
+                debug_assert!(pc < code.len());
+                // SAFETY: `pc` indexes the code (module docs).
+                let op = unsafe { *code.get_unchecked(pc) };
                 #[cfg(feature = "trace-exec")]
-                self.trace_op(&func, pc, op);
+                {
+                    save_pc!();
+                    self.trace_op(pc, op, sp);
+                }
                 pc += 1;
                 match op {
-                    Op::Nil => self.push(Value::Nil),
-                    Op::True => self.push(Value::Bool(true)),
-                    Op::False => self.push(Value::Bool(false)),
-                    Op::Int(v) => self.push(Value::Int(v as i64)),
-                    Op::Const(k) => self.push(func.consts[k as usize]),
-                    Op::Pop => {
-                        self.pop();
+                    Op::Nil => push!(Value::Nil),
+                    Op::True => push!(Value::Bool(true)),
+                    Op::False => push!(Value::Bool(false)),
+                    Op::Int(v) => push!(Value::Int(v as i64)),
+                    Op::Const(k) => {
+                        debug_assert!((k as usize) < consts.len());
+                        // SAFETY: verified constant index.
+                        push!(unsafe { *consts.get_unchecked(k as usize) })
                     }
-                    Op::Dup => {
-                        let v = self.pop();
-                        self.push(v);
-                        self.push(v);
-                    }
+                    Op::Pop => sp -= 1,
+                    Op::Dup => push!(*top!()),
                     Op::Swap => {
-                        let n = self.stack.len();
-                        self.stack.swap(n - 1, n - 2);
+                        let b = pop!();
+                        let a = std::mem::replace(top!(), b);
+                        push!(a);
                     }
 
-                    Op::LoadLocal(s) => self.push(self.stack[base + s as usize]),
-                    Op::StoreLocal(s) => self.stack[base + s as usize] = self.pop(),
+                    Op::LoadLocal(s) => push!(*local!(s)),
+                    Op::StoreLocal(s) => *local!(s) = pop!(),
                     Op::NewCell(s) => {
-                        self.gc_point();
-                        let v = self.pop();
-                        self.stack[base + s as usize] = Value::Obj(self.heap.alloc(Obj::Cell(v)));
+                        with_stack!(self.gc_point());
+                        let v = pop!();
+                        *local!(s) = Value::Obj(self.heap.alloc(Obj::Cell(v)));
                     }
-                    Op::LoadCell(s) => self.push(self.cell_get(self.stack[base + s as usize])),
+                    Op::LoadCell(s) => push!(self.cell_get(*local!(s))),
                     Op::StoreCell(s) => {
-                        let v = self.pop();
-                        self.cell_set(self.stack[base + s as usize], v);
+                        let v = pop!();
+                        self.cell_set(*local!(s), v);
                     }
-                    Op::LoadUpval(i) => self.push(self.cell_get(self.upval_cell(closure, i))),
+                    Op::LoadUpval(i) => push!(self.cell_get(self.upval_cell(closure, i))),
                     Op::StoreUpval(i) => {
-                        let v = self.pop();
+                        let v = pop!();
                         self.cell_set(self.upval_cell(closure, i), v);
                     }
-                    Op::LoadGlobal(slot) => match self.tables.globals[slot as usize] {
-                        Value::Undef => throw!(self.uninitialised(slot)),
-                        v => self.push(v),
+                    Op::LoadGlobal(slot) => match self.tables.globals.get(slot as usize) {
+                        Some(Value::Undef) | None => throw!(self.uninitialised(slot)),
+                        Some(&v) => push!(v),
                     },
-                    Op::StoreGlobal(slot) => self.tables.globals[slot as usize] = self.pop(),
+                    Op::StoreGlobal(slot) => {
+                        let v = pop!();
+                        if let Some(g) = self.tables.globals.get_mut(slot as usize) {
+                            *g = v;
+                        }
+                    }
 
                     Op::AddInt => int_op!(checked_add),
                     Op::SubInt => int_op!(checked_sub),
                     Op::MulInt => int_op!(checked_mul),
                     Op::DivInt => {
-                        if self.stack.last().map(|v| v.int()) == Some(0) {
+                        if top!().int() == 0 {
                             throw!(RtError::division_by_zero());
                         }
                         int_op!(checked_div)
                     }
                     Op::RemInt => {
-                        let b = self.pop().int();
-                        let a = self.pop().int();
+                        let b = pop!().int();
                         if b == 0 {
                             throw!(RtError::division_by_zero());
                         }
                         // i64::MIN % -1 is mathematically 0; only the quotient overflows.
-                        self.push(Value::Int(a.wrapping_rem(b)));
+                        let t = top!();
+                        *t = Value::Int(t.int().wrapping_rem(b));
                     }
-                    Op::NegInt => match self.pop().int().checked_neg() {
-                        Some(r) => self.push(Value::Int(r)),
-                        None => throw!(RtError::overflow()),
-                    },
+                    Op::NegInt => {
+                        let t = top!();
+                        match t.int().checked_neg() {
+                            Some(r) => *t = Value::Int(r),
+                            None => throw!(RtError::overflow()),
+                        }
+                    }
                     Op::AddFloat => float_op!(+),
                     Op::SubFloat => float_op!(-),
                     Op::MulFloat => float_op!(*),
                     Op::DivFloat => float_op!(/),
                     Op::RemFloat => float_op!(%),
                     Op::NegFloat => {
-                        let v = self.pop().float();
-                        self.push(Value::Float(-v));
+                        let t = top!();
+                        *t = Value::Float(-t.float());
                     }
-                    Op::Concat => {
+                    Op::Concat => with_stack!({
                         self.gc_point();
-                        let b = self.pop();
-                        let a = self.pop();
-                        let mut s = String::with_capacity(self.text(a).len() + self.text(b).len());
-                        s.push_str(self.text(a));
-                        s.push_str(self.text(b));
-                        let v = self.new_str(&s);
-                        self.push(v);
-                    }
+                        self.concat(2)
+                    }),
                     Op::Not => {
-                        let v = self.pop().bool();
-                        self.push(Value::Bool(!v));
+                        let t = top!();
+                        *t = Value::Bool(!t.bool());
                     }
 
                     Op::LtInt => cmp_op!(int, <),
@@ -252,37 +317,44 @@ impl Vm {
                     Op::GtStr => str_cmp!(>),
                     Op::GeStr => str_cmp!(>=),
                     Op::Eq => {
-                        let b = self.pop();
-                        let a = self.pop();
-                        self.push(Value::Bool(self.values_equal(a, b)));
+                        let b = pop!();
+                        let a = *top!();
+                        *top!() = Value::Bool(self.values_equal(a, b));
                     }
                     Op::Ne => {
-                        let b = self.pop();
-                        let a = self.pop();
-                        self.push(Value::Bool(!self.values_equal(a, b)));
+                        let b = pop!();
+                        let a = *top!();
+                        *top!() = Value::Bool(!self.values_equal(a, b));
                     }
 
                     Op::Jump(off) => jump!(off),
                     Op::JumpIfFalse(off) => {
-                        if !self.pop().bool() {
+                        if !pop!().bool() {
                             jump!(off);
                         }
                     }
                     Op::JumpIfTrue(off) => {
-                        if self.pop().bool() {
+                        if pop!().bool() {
                             jump!(off);
                         }
                     }
                     Op::JumpIfNil(off) => {
-                        if self.pop().is_nil() {
+                        if pop!().is_nil() {
                             jump!(off);
                         }
                     }
                     Op::JumpIfNotNil(off) => {
-                        if self.stack.last().is_some_and(|v| !v.is_nil()) {
-                            jump!(off);
+                        if top!().is_nil() {
+                            sp -= 1;
                         } else {
-                            self.pop();
+                            jump!(off);
+                        }
+                    }
+                    Op::JumpIfNotLtInt(off) => {
+                        let b = pop!().int();
+                        let a = pop!().int();
+                        if a >= b {
+                            jump!(off);
                         }
                     }
                     Op::Loop(off) => {
@@ -290,6 +362,7 @@ impl Vm {
                         self.budget -= 1;
                         if self.budget <= 0 {
                             save_pc!();
+                            sync!();
                             if let Err(exit) = self.budget_expired() {
                                 return exit;
                             }
@@ -302,207 +375,155 @@ impl Vm {
                     Op::CallSuper(class, vslot, argc) => call!(self.call_super(class, vslot, argc as usize)),
                     Op::CallBuiltin(id, argc) => {
                         save_pc!();
-                        self.gc_point();
-                        let args = self.stack.len() - argc as usize;
                         let Some(b) = Builtin::from_id(id) else { throw!(RtError::internal("unknown built-in")) };
-                        match builtins::call(self, b, args) {
-                            Ok(v) => {
-                                self.stack.truncate(args);
-                                self.push(v);
-                            }
+                        let args = sp - argc as usize;
+                        sync!();
+                        self.gc_point();
+                        let r = builtins::call(self, b, args);
+                        // The built-in may have reallocated the stack or left values above its
+                        // arguments; the arguments are replaced by the result.
+                        stk = self.stack.as_mut_ptr();
+                        sp = args;
+                        match r {
+                            Ok(v) => push!(v),
                             Err(Ctl::Park) => {
-                                self.stack.truncate(args);
+                                sync!();
                                 return Exit::Park;
                             }
-                            Err(Ctl::Error(e)) => return Exit::Error(e),
-                            Err(Ctl::Exit(code)) => return Exit::Exit(code),
+                            Err(Ctl::Error(e)) => {
+                                sync!();
+                                return Exit::Error(e);
+                            }
+                            Err(Ctl::Exit(code)) => {
+                                sync!();
+                                return Exit::Exit(code);
+                            }
                         }
                     }
                     Op::Return | Op::ReturnNil => {
-                        let v = if op == Op::Return { self.pop() } else { Value::Nil };
+                        let v = if op == Op::Return { pop!() } else { Value::Nil };
                         let Some(done) = self.frames.pop() else { return Exit::Done(v) };
-                        self.stack.truncate(done.ret as usize);
+                        sp = done.ret as usize;
+                        sync!();
                         if self.frames.len() <= stop_depth {
                             return Exit::Done(v);
                         }
-                        self.push(v);
+                        push!(v);
+                        sync!();
                         continue 'frame;
                     }
 
-                    Op::New(class, n) => {
+                    Op::New(class, n) => with_stack!({
                         self.gc_point();
-                        let from = self.stack.len() - n as usize;
-                        let fields: Box<[Value]> = self.stack.drain(from..).collect();
-                        let h = self.heap.alloc(Obj::Instance(Instance { class: newt_compiler::types::ClassId(class), fields }));
-                        self.push(Value::Obj(h));
-                    }
+                        self.new_aggregate(Some(class), n as usize)
+                    }),
                     Op::GetField(slot) => {
-                        let obj = self.pop();
-                        let v = try_rt!(self.get_field(obj, slot));
-                        self.push(v);
+                        let t = top!();
+                        *t = try_rt!(self.get_field(*t, slot));
                     }
                     Op::SetField(slot) => {
-                        let v = self.pop();
-                        let obj = self.pop();
+                        let v = pop!();
+                        let obj = pop!();
                         try_rt!(self.set_field(obj, slot, v));
                     }
-                    Op::List(n) => {
+                    Op::List(n) => with_stack!({
                         self.gc_point();
-                        let from = self.stack.len() - n as usize;
-                        let items: Vec<Value> = self.stack.drain(from..).collect();
-                        let h = self.heap.alloc(Obj::List(items));
-                        self.push(Value::Obj(h));
-                    }
+                        self.new_aggregate(None, n as usize)
+                    }),
                     Op::Map(n) => {
-                        self.gc_point();
-                        let v = try_rt!(self.new_map(n as usize));
-                        self.push(v);
+                        let r = with_stack!({
+                            self.gc_point();
+                            self.new_map(n as usize)
+                        });
+                        try_rt!(r);
                     }
                     Op::ListIndex => {
-                        let i = self.pop().int();
-                        let list = self.pop();
-                        let v = try_rt!(self.list_index(list, i));
-                        self.push(v);
+                        let i = pop!().int();
+                        let t = top!();
+                        *t = try_rt!(self.list_index(*t, i));
                     }
                     Op::ListStore => {
-                        let v = self.pop();
-                        let i = self.pop().int();
-                        let list = self.pop();
+                        let v = pop!();
+                        let i = pop!().int();
+                        let list = pop!();
                         try_rt!(self.list_store(list, i, v));
                     }
                     Op::MapIndex => {
-                        let k = self.pop();
-                        let map = self.pop();
-                        let v = try_rt!(self.map_index(map, k));
-                        self.push(v);
+                        let k = pop!();
+                        let t = top!();
+                        *t = try_rt!(self.map_index(*t, k));
                     }
                     Op::MapStore => {
-                        let v = self.pop();
-                        let k = self.pop();
-                        let map = self.pop();
+                        let v = pop!();
+                        let k = pop!();
+                        let map = pop!();
                         try_rt!(self.map_store(map, k, v));
                     }
                     Op::Closure(f) => {
-                        self.gc_point();
-                        let v = try_rt!(self.new_closure(f, base, closure));
-                        self.push(v);
+                        let r = with_stack!({
+                            self.gc_point();
+                            self.new_closure(f, base, closure)
+                        });
+                        push!(try_rt!(r));
                     }
 
                     Op::Is(ty) => {
-                        let v = self.pop();
-                        let r = newt_compiler::types::RtType::decode(ty).is_some_and(|t| self.is_type(v, t));
-                        self.push(Value::Bool(r));
+                        let t = top!();
+                        *t = Value::Bool(RtType::decode(ty).is_some_and(|ty| self.is_type(*t, ty)));
                     }
-                    Op::As(ty) => {
-                        let v = self.stack.last().copied().unwrap_or(Value::Nil);
-                        try_rt!(self.cast(v, ty, false));
-                    }
-                    Op::AsOpt(ty) => {
-                        let v = self.stack.last().copied().unwrap_or(Value::Nil);
-                        try_rt!(self.cast(v, ty, true));
-                    }
+                    Op::As(ty) => try_rt!(self.cast(*top!(), ty, false)),
+                    Op::AsOpt(ty) => try_rt!(self.cast(*top!(), ty, true)),
                     Op::ToStr => {
+                        with_stack!(self.gc_point());
+                        let t = top!();
+                        *t = self.to_str_value(*t);
+                    }
+                    Op::ConcatN(n) => with_stack!({
                         self.gc_point();
-                        let v = self.pop();
-                        let s = self.to_str_value(v);
-                        self.push(s);
-                    }
-                    Op::ConcatN(n) => {
-                        self.gc_point();
-                        let from = self.stack.len() - n as usize;
-                        let mut s = String::new();
-                        for v in &self.stack[from..] {
-                            s.push_str(self.text(*v));
-                        }
-                        self.stack.truncate(from);
-                        let v = self.new_str(&s);
-                        self.push(v);
-                    }
-
-                    Op::AddLocalInt(s, imm) => {
-                        let slot = &mut self.stack[base + s as usize];
-                        match slot.int().checked_add(imm as i64) {
-                            Some(r) => *slot = Value::Int(r),
-                            None => throw!(RtError::overflow()),
-                        }
-                    }
-                    Op::JumpIfNotLtInt(off) => {
-                        let b = self.pop().int();
-                        let a = self.pop().int();
-                        if a >= b {
-                            jump!(off);
-                        }
-                    }
-                    Op::LoadLocalField(s, field) => {
-                        let v = try_rt!(self.get_field(self.stack[base + s as usize], field));
-                        self.push(v);
-                    }
-                    Op::ListNext(s, off) => {
-                        let at = base + s as usize;
-                        let i = self.stack[at + 1].int();
-                        match self.list_next(self.stack[at], i) {
-                            Some(v) => {
-                                self.stack[at + 1] = Value::Int(i + 1);
-                                self.push(v);
-                            }
-                            None => jump!(off),
-                        }
-                    }
+                        self.concat(n as usize)
+                    }),
 
                     Op::Spawn(argc) => {
                         save_pc!();
-                        self.gc_point();
-                        if let Err(exit) = self.spawn(None, argc as usize) {
+                        let r = with_stack!({
+                            self.gc_point();
+                            self.spawn(None, argc as usize)
+                        });
+                        if let Err(exit) = r {
                             return exit;
                         }
                     }
                     Op::SpawnMethod(vslot, argc) => {
                         save_pc!();
-                        self.gc_point();
-                        if let Err(exit) = self.spawn(Some(vslot), argc as usize) {
+                        let r = with_stack!({
+                            self.gc_point();
+                            self.spawn(Some(vslot), argc as usize)
+                        });
+                        if let Err(exit) = r {
                             return exit;
+                        }
+                    }
+
+                    Op::AddLocalInt(s, imm) => {
+                        let l = local!(s);
+                        match l.int().checked_add(imm as i64) {
+                            Some(r) => *l = Value::Int(r),
+                            None => throw!(RtError::overflow()),
+                        }
+                    }
+                    Op::LoadLocalField(s, field) => push!(try_rt!(self.get_field(*local!(s), field))),
+                    Op::ListNext(s, off) => {
+                        let i = local!(s + 1).int();
+                        match self.list_next(*local!(s), i) {
+                            Some(v) => {
+                                *local!(s + 1) = Value::Int(i + 1);
+                                push!(v);
+                            }
+                            None => jump!(off),
                         }
                     }
                 }
             }
         }
-    }
-
-    /// `Map(n)`: the top `2n` values as key/value pairs.
-    fn new_map(&mut self, n: usize) -> Result<Value, RtError> {
-        let from = self.stack.len() - 2 * n;
-        let mut map = OrdMap::with_capacity(n);
-        for i in 0..n {
-            let k = self.map_key(self.stack[from + 2 * i])?;
-            map.insert(k, self.stack[from + 2 * i + 1]);
-        }
-        self.stack.truncate(from);
-        Ok(Value::Obj(self.heap.alloc(Obj::Map(Box::new(map)))))
-    }
-
-    /// `Closure(func)`: captures cells from the current frame's locals or the running closure.
-    fn new_closure(&mut self, func: u32, base: usize, closure: Option<crate::heap::Handle>) -> Result<Value, RtError> {
-        let f = self.tables.functions.get(func as usize).cloned().ok_or_else(|| RtError::internal("unknown lambda"))?;
-        let mut upvals = Vec::with_capacity(f.proto.captures.len());
-        for c in &f.proto.captures {
-            let cell = match *c {
-                CaptureSrc::Local(s) => self.stack[base + s as usize],
-                CaptureSrc::Upval(i) => self.upval_cell(closure, i),
-            };
-            match cell {
-                Value::Obj(h) => upvals.push(h),
-                _ => return Err(RtError::internal("captured local is not a cell")),
-            }
-        }
-        let c = Closure { func: newt_compiler::types::FuncId(func), upvals: upvals.into_boxed_slice() };
-        Ok(Value::Obj(self.heap.alloc(Obj::Closure(c))))
-    }
-
-    /// Prints one instruction before it runs (`trace-exec` feature).
-    #[cfg(feature = "trace-exec")]
-    fn trace_op(&self, func: &crate::globals::Function, pc: usize, op: Op) {
-        let depth = self.stack.len();
-        let top = self.stack.last().copied();
-        eprintln!("[{}] {}:{pc:04} {op:?}  (stack {depth}, top {top:?})", self.frames.len(), func.display);
     }
 }

@@ -188,7 +188,6 @@ impl Vm {
     /// `list[i] = v`.
     #[inline]
     pub(crate) fn list_store(&mut self, list: Value, i: i64, v: Value) -> Result<(), RtError> {
-        let err = self.not_a(list, "List");
         match list.handle().map(|h| self.heap.get_mut(h)) {
             Some(Obj::List(items)) => {
                 let len = items.len();
@@ -200,7 +199,8 @@ impl Vm {
                     None => Err(RtError::index(i, len)),
                 }
             }
-            _ => Err(err),
+            Some(o) => Err(RtError::expected("List", o.kind_name())),
+            None => Err(RtError::expected("List", "nil")),
         }
     }
 
@@ -219,13 +219,13 @@ impl Vm {
     /// `map[k] = v`.
     pub(crate) fn map_store(&mut self, map: Value, k: Value, v: Value) -> Result<(), RtError> {
         let key = self.map_key(k)?;
-        let err = self.not_a(map, "Map");
         match map.handle().map(|h| self.heap.get_mut(h)) {
             Some(Obj::Map(m)) => {
                 m.insert(key, v);
                 Ok(())
             }
-            _ => Err(err),
+            Some(o) => Err(RtError::expected("Map", o.kind_name())),
+            None => Err(RtError::expected("Map", "nil")),
         }
     }
 
@@ -265,10 +265,6 @@ impl Vm {
 
     /// The error for a value that should have been of kind `what` (nil: `unwrapped nil`).
     pub(crate) fn not_a(&self, v: Value, what: &str) -> RtError {
-        if v.is_nil() {
-            RtError::unwrapped_nil()
-        } else {
-            RtError::internal(format_args!("expected a {what}, found {}", self.type_name(v)))
-        }
+        RtError::expected(what, self.type_name(v))
     }
 }
