@@ -61,7 +61,7 @@ impl Vm {
 
     /// Calls `f` on the handles in constant pools (never forwarded: they are strings).
     fn for_each_const(&self, mut f: impl FnMut(Handle)) {
-        for func in &self.tables.functions {
+        for func in self.tables.functions.iter().chain(&self.tables.retired) {
             for v in func.consts.iter() {
                 if let Value::Obj(h) = v {
                     f(*h);

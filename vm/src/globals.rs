@@ -80,7 +80,11 @@ pub struct GlobalInfo {
 /// The tables (see the module docs).
 #[derive(Debug, Default)]
 pub struct Tables {
-    pub functions: Vec<Rc<Function>>,
+    /// Indexed by `FuncId`. Only grows; see [`Tables::replace_function`].
+    pub(crate) functions: Vec<Rc<Function>>,
+    /// Functions replaced in place. They are kept for the VM's lifetime: frames and closures may
+    /// still run them, and the interpreter holds plain pointers to the function it runs.
+    pub(crate) retired: Vec<Rc<Function>>,
     pub classes: Vec<Rc<RtClass>>,
     pub globals: Vec<Value>,
     pub global_info: Vec<GlobalInfo>,
@@ -94,6 +98,28 @@ impl Tables {
     #[inline]
     pub fn function(&self, id: FuncId) -> Option<&Rc<Function>> {
         self.functions.get(id.0 as usize)
+    }
+
+    /// Every function, by id.
+    pub fn functions(&self) -> &[Rc<Function>] {
+        &self.functions
+    }
+
+    /// Appends a function (its `id` must be the next index).
+    pub(crate) fn push_function(&mut self, f: Function) {
+        self.functions.push(Rc::new(f));
+    }
+
+    /// Installs `f` under its id; the previous version is retired, never freed (see `retired`).
+    pub(crate) fn replace_function(&mut self, f: Function) -> bool {
+        match self.functions.get_mut(f.id.0 as usize) {
+            Some(slot) => {
+                let old = std::mem::replace(slot, Rc::new(f));
+                self.retired.push(old);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The class with this id, if it exists.

@@ -104,7 +104,7 @@ pub(crate) fn load(image: Image, heap: &mut Heap) -> Result<Loaded, String> {
     tables.modules = image.modules;
     for (i, (proto, depth)) in image.functions.into_iter().zip(depths).enumerate() {
         let f = make_function(FuncId(i as u32), proto, depth, &root, heap);
-        tables.functions.push(Rc::new(f));
+        tables.push_function(f);
     }
     Ok(Loaded { tables, tasks })
 }

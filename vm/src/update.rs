@@ -15,7 +15,6 @@ use crate::verify::{verify_function, VerifyEnv};
 use crate::vm::Vm;
 use newt_compiler::bytecode::{CaptureSrc, FuncProto, ProtoKind};
 use newt_compiler::types::{ClassId, FuncId};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -120,7 +119,7 @@ impl Vm {
         let depth = verify_function(&proto, &self.tables as &dyn VerifyEnv)?;
         let id = FuncId(self.tables.functions.len() as u32);
         let f = make_function(id, proto, depth, &self.tables.root_module.clone(), &mut self.heap);
-        self.tables.functions.push(Rc::new(f));
+        self.tables.push_function(f);
         Ok(id)
     }
 
@@ -133,7 +132,7 @@ impl Vm {
         }
         let depth = verify_function(&proto, &self.tables as &dyn VerifyEnv)?;
         let f = make_function(id, proto, depth, &self.tables.root_module.clone(), &mut self.heap);
-        self.tables.functions[id.0 as usize] = Rc::new(f);
+        self.tables.replace_function(f);
         Ok(())
     }
 

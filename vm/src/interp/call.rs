@@ -10,10 +10,12 @@
 use super::Exit;
 use crate::error::{Ctl, RtError};
 use crate::fiber::{FiberId, Frame, Status, Task};
+use crate::globals::Function;
 use crate::heap::{Handle, Obj};
 use crate::value::Value;
 use crate::vm::{Vm, MAX_FRAMES, SLICE};
 use newt_compiler::types::{ClassId, FuncId};
+use std::rc::Rc;
 
 /// The most stack slots one fiber may use (16 bytes each): past this, `stack overflow`.
 pub const MAX_STACK_SLOTS: usize = 8 << 20;
@@ -25,12 +27,15 @@ fn internal(what: impl std::fmt::Display) -> Exit {
 impl Vm {
     /// Pushes a frame for `func`, whose `argc` arguments are the top of the stack; the result will
     /// replace everything from stack index `ret` up. Function entry is an update point: when the
-    /// budget runs out the frame is pushed and `Err(Exit::Yield)` says to stop here.
-    #[inline]
-    pub(crate) fn enter(&mut self, func: FuncId, argc: usize, ret: usize, closure: Option<Handle>) -> Result<(), Exit> {
+    /// budget runs out the frame is pushed and `Err(Exit::Yield)` says to stop here. Returns the
+    /// function (never freed while the VM lives, see `Tables::replace_function`) so the
+    /// interpreter can start running it without looking it up again.
+    #[inline(always)]
+    pub(crate) fn enter(&mut self, func: FuncId, argc: usize, ret: usize, closure: Option<Handle>) -> Result<*const Function, Exit> {
         let Some(f) = self.tables.functions.get(func.0 as usize) else {
             return Err(internal(format_args!("unknown function {}", func.0)));
         };
+        let fptr = Rc::as_ptr(f);
         if f.proto.arity as usize != argc {
             return Err(internal(format_args!("{} takes {} arguments, called with {argc}", f.proto.name, f.proto.arity)));
         }
@@ -41,13 +46,22 @@ impl Vm {
         }
         let locals = f.proto.num_locals as usize;
         self.stack.reserve(size);
-        self.stack.resize(base + locals, Value::Nil);
+        let len = self.stack.len();
+        if base + locals > len {
+            let p = self.stack.as_mut_ptr();
+            for i in len..base + locals {
+                // SAFETY: `reserve(size)` made room for `len + size >= base + locals` values.
+                unsafe { p.add(i).write(Value::Nil) };
+            }
+            // SAFETY: the slots up to `base + locals` are initialised just above.
+            unsafe { self.stack.set_len(base + locals) };
+        }
         self.frames.push(Frame { func, pc: 0, base: base as u32, ret: ret as u32, closure });
         self.budget -= 1;
         if self.budget <= 0 {
-            return self.budget_expired();
+            self.budget_expired()?;
         }
-        Ok(())
+        Ok(fptr)
     }
 
     /// The budget ran out at an update point: refill it, and stop the slice unless a re-entrant call
@@ -63,6 +77,7 @@ impl Vm {
     }
 
     /// The function and closure a callable value runs.
+    #[inline(always)]
     fn callee(&self, f: Value) -> Result<(FuncId, Option<Handle>), Exit> {
         match f {
             Value::Func(id) => Ok((id, None)),
@@ -76,16 +91,16 @@ impl Vm {
     }
 
     /// `Call(argc)`: [f, a1..an].
-    #[inline]
-    pub(crate) fn call_value(&mut self, argc: usize) -> Result<(), Exit> {
+    #[inline(always)]
+    pub(crate) fn call_value(&mut self, argc: usize) -> Result<*const Function, Exit> {
         let pos = self.stack.len() - argc - 1;
         let (func, closure) = self.callee(self.stack[pos])?;
         self.enter(func, argc, pos, closure)
     }
 
     /// `CallGlobal(slot, argc)`: [a1..an], the function in the global slot.
-    #[inline]
-    pub(crate) fn call_global(&mut self, slot: u32, argc: usize) -> Result<(), Exit> {
+    #[inline(always)]
+    pub(crate) fn call_global(&mut self, slot: u32, argc: usize) -> Result<*const Function, Exit> {
         let ret = self.stack.len() - argc;
         match self.tables.globals.get(slot as usize) {
             Some(Value::Func(id)) => self.enter(*id, argc, ret, None),
@@ -105,7 +120,7 @@ impl Vm {
     }
 
     /// The implementation at vtable index `vslot` of the receiver's run-time class.
-    #[inline]
+    #[inline(always)]
     fn method_of(&self, recv: Value, vslot: u16) -> Result<FuncId, Exit> {
         let class = match recv {
             Value::Obj(h) => match self.heap.get(h) {
@@ -128,15 +143,15 @@ impl Vm {
     }
 
     /// `CallMethod(vslot, argc)`: [recv, a1..an].
-    #[inline]
-    pub(crate) fn call_method(&mut self, vslot: u16, argc: usize) -> Result<(), Exit> {
+    #[inline(always)]
+    pub(crate) fn call_method(&mut self, vslot: u16, argc: usize) -> Result<*const Function, Exit> {
         let pos = self.stack.len() - argc - 1;
         let func = self.method_of(self.stack[pos], vslot)?;
         self.enter(func, argc + 1, pos, None)
     }
 
     /// `CallSuper(class, vslot, argc)`: [self, a1..an], through `class`'s vtable.
-    pub(crate) fn call_super(&mut self, class: u32, vslot: u16, argc: usize) -> Result<(), Exit> {
+    pub(crate) fn call_super(&mut self, class: u32, vslot: u16, argc: usize) -> Result<*const Function, Exit> {
         let pos = self.stack.len() - argc - 1;
         let func = self.vtable_entry(ClassId(class), vslot)?;
         self.enter(func, argc + 1, pos, None)
@@ -186,7 +201,7 @@ impl Vm {
         self.stack.extend_from_slice(args);
         self.nested += 1;
         let exit = match self.call_value(args.len()) {
-            Ok(()) | Err(Exit::Yield) => self.execute(depth),
+            Ok(_) | Err(Exit::Yield) => self.execute(depth),
             Err(e) => e,
         };
         self.nested -= 1;

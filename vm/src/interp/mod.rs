@@ -36,12 +36,16 @@ mod ops;
 
 use crate::builtins;
 use crate::error::{Ctl, RtError};
+use crate::fiber::Frame;
+use crate::globals::Function;
+use crate::heap::Handle;
 use crate::heap::Obj;
 use crate::value::Value;
 use crate::vm::Vm;
 use newt_compiler::builtins::Builtin;
 use newt_compiler::bytecode::Op;
 use newt_compiler::types::RtType;
+use std::rc::Rc;
 
 pub use call::MAX_STACK_SLOTS;
 
@@ -64,21 +68,44 @@ impl Vm {
     /// Runs the current fiber until the frame count drops to `stop_depth` (0: the fiber's bottom
     /// frame returned) or the slice ends.
     pub(crate) fn execute(&mut self, stop_depth: usize) -> Exit {
+        let mut func: &Function;
+        let mut code: &[Op];
+        let mut consts: &[Value];
+        let mut base: usize;
+        let mut closure: Option<Handle>;
+        let mut ip: *const Op;
+        let mut sp: usize;
+        let mut stk: *mut Value;
+        // Points the registers at the frame on top of `self.frames`, whose function is `$fptr`.
+        macro_rules! load_registers {
+            ($fptr:expr, $frame:expr) => {{
+                let frame: Frame = $frame;
+                // SAFETY: functions are never freed while the VM lives (the table only grows and
+                // replaced entries are retired, `Tables::replace_function`), so this reference
+                // stays valid even if a built-in changes the table while the loop runs.
+                func = unsafe { &*$fptr };
+                code = func.code();
+                consts = &func.consts;
+                base = frame.base as usize;
+                closure = frame.closure;
+                // SAFETY: `pc` was checked to be inside the code (or the frame was just entered).
+                ip = unsafe { code.as_ptr().add(frame.pc as usize) };
+                sp = self.stack.len();
+                stk = self.stack.as_mut_ptr();
+            }};
+        }
         'frame: loop {
             let Some(&frame) = self.frames.last() else { return Exit::Done(Value::Nil) };
-            let Some(func) = self.tables.function(frame.func).cloned() else {
-                return Exit::Error(RtError::internal("frame of an unknown function"));
+            let fptr: *const Function = match self.tables.functions.get(frame.func.0 as usize) {
+                Some(f) => Rc::as_ptr(f),
+                None => return Exit::Error(RtError::internal("frame of an unknown function")),
             };
-            let code: &[Op] = func.code();
-            let consts: &[Value] = &func.consts;
-            let base = frame.base as usize;
-            let closure = frame.closure;
-            let mut pc = frame.pc as usize;
-            if pc >= code.len() || base + func.proto.num_locals as usize > self.stack.len() {
-                return Exit::Error(RtError::internal(format_args!("frame of {} is inconsistent", func.proto.name)));
+            // SAFETY: as in `load_registers!`.
+            let f = unsafe { &*fptr };
+            if frame.pc as usize >= f.code().len() || frame.base as usize + f.proto.num_locals as usize > self.stack.len() {
+                return Exit::Error(RtError::internal(format_args!("frame of {} is inconsistent", f.proto.name)));
             }
-            let mut sp = self.stack.len();
-            let mut stk: *mut Value = self.stack.as_mut_ptr();
+            load_registers!(fptr, frame);
 
             macro_rules! sync {
                 () => {
@@ -128,7 +155,8 @@ impl Vm {
             macro_rules! save_pc {
                 () => {
                     if let Some(f) = self.frames.last_mut() {
-                        f.pc = pc as u32;
+                        // SAFETY: `ip` points into `code` (or one past an instruction inside it).
+                        f.pc = unsafe { ip.offset_from(code.as_ptr()) } as u32;
                     }
                 };
             }
@@ -153,7 +181,10 @@ impl Vm {
                     save_pc!();
                     sync!();
                     match $e {
-                        Ok(()) => continue 'frame,
+                        Ok(fptr) => match self.frames.last() {
+                            Some(&frame) => load_registers!(fptr, frame),
+                            None => return Exit::Error(RtError::internal("lost frame")),
+                        },
                         Err(exit) => return exit,
                     }
                 }};
@@ -201,20 +232,24 @@ impl Vm {
             }
             macro_rules! jump {
                 ($off:expr) => {
-                    pc = (pc as isize + $off as isize) as usize
+                    // SAFETY: verified jump target inside the code.
+                    ip = unsafe { ip.offset($off as isize) }
                 };
             }
 
             loop {
-                debug_assert!(pc < code.len());
-                // SAFETY: `pc` indexes the code (module docs).
-                let op = unsafe { *code.get_unchecked(pc) };
+                debug_assert!(code.as_ptr_range().contains(&ip));
+                // SAFETY: `ip` points at an instruction of the code (module docs).
+                let op = unsafe { *ip };
                 #[cfg(feature = "trace-exec")]
                 {
                     save_pc!();
-                    self.trace_op(pc, op, sp);
+                    self.trace_op(unsafe { ip.offset_from(code.as_ptr()) } as usize, op, sp);
                 }
-                pc += 1;
+                // SAFETY: the verifier rejects code whose last instruction falls through, so one
+                // past a non-final instruction is still inside the code (or one past the end, never
+                // dereferenced: every instruction there jumps or returns).
+                ip = unsafe { ip.add(1) };
                 match op {
                     Op::Nil => push!(Value::Nil),
                     Op::True => push!(Value::Bool(true)),
