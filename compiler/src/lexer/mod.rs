@@ -7,8 +7,7 @@
 //!   `) ] } ? >`, and the innermost open bracket is a `{` (or there is none). Inside `( )` and `[ ]`
 //!   newlines never end anything, but a `{` opened inside them (a lambda body in call arguments)
 //!   makes them count again. A newline is also inserted at the end of the input. A terminator is
-//!   dropped again when the next line starts with `else` or `.` (neither can start a statement),
-//!   so `}` / `else {` on two lines and leading-dot method chains work as in Swift and Kotlin.
+//!   never dropped: as in Go, `else` and a leading `.` must stay on the line before.
 //! - Recovery from a forgotten `)` or `]`: a statement keyword (`let`, `if`, `return`, ...) cannot
 //!   stand inside them, so on seeing one the lexer forgets the unclosed brackets.
 //! - Update-script mode: `update migrate validate remap reboot lazy each old` are keywords only in
@@ -79,10 +78,6 @@ pub struct Lexer<'a> {
     saw_newline: Option<u32>,
     /// A token held back while a virtual terminator is emitted before it.
     pending: Option<Spanned<'a>>,
-    /// The token after a virtual terminator, read early to see whether the line continues.
-    peeked: Option<Option<Spanned<'a>>>,
-    /// The right-nesting count the last virtual terminator cleared, restored if it is dropped.
-    cleared_chain: u32,
     /// Problems found so far.
     pub diags: Vec<Diagnostic>,
     /// Set when the nesting limit stopped the stream early: errors past it are consequences.
@@ -113,8 +108,6 @@ impl<'a> Lexer<'a> {
             open_at_end: false,
             saw_newline: None,
             pending: None,
-            peeked: None,
-            cleared_chain: 0,
             diags: Vec::new(),
             stopped_at: None,
         }
@@ -173,7 +166,7 @@ impl<'a> Lexer<'a> {
     fn newline(&mut self, at: u32) -> Option<Spanned<'a>> {
         if self.insert_newlines && self.last_ends_stmt && self.newline_counts() {
             self.last_ends_stmt = false;
-            self.cleared_chain = self.nesting.end_statement();
+            self.nesting.end_statement();
             return Some((at, Tok::Newline, at + 1));
         }
         None
@@ -232,7 +225,7 @@ impl<'a> Lexer<'a> {
             return None;
         }
         self.nesting.close_to_brace();
-        self.cleared_chain = self.nesting.end_statement();
+        self.nesting.end_statement();
         self.saw_newline.filter(|_| self.insert_newlines && self.last_ends_stmt)
     }
 
@@ -298,29 +291,10 @@ impl<'a> Lexer<'a> {
 impl<'a> Iterator for Lexer<'a> {
     type Item = Result<Spanned<'a>, std::convert::Infallible>;
 
-    /// The next token. A virtual terminator is dropped when the next line starts with `else` or
-    /// `.`, which cannot start a statement: `}` / `else {` and leading-dot method chains continue
-    /// the statement, as in Swift, Kotlin and Rust.
+    /// The next token. A virtual terminator ends the statement exactly where language.md's newline
+    /// rule says (Go's rule): a next line starting with `else` or `.` does not continue it.
     fn next(&mut self) -> Option<Self::Item> {
-        let tok = match self.peeked.take() {
-            Some(t) => t,
-            None => self.next_token(),
-        }?;
-        if tok.1 == Tok::Newline {
-            let cleared = self.cleared_chain;
-            let after = self.next_token();
-            if let Some((at, Tok::Else | Tok::Dot, _)) = after {
-                // Same statement: its right-nesting count still applies.
-                self.nesting.resume(cleared);
-                if self.nesting.depth() > MAX_NESTING {
-                    self.too_deep(at);
-                    return None;
-                }
-                return after.map(Ok);
-            }
-            self.peeked = Some(after);
-        }
-        Some(Ok(tok))
+        self.next_token().map(Ok)
     }
 }
 

@@ -74,22 +74,10 @@ impl Nesting {
         }
     }
 
-    /// A statement ended at the current level; returns the count it had, for [`Nesting::resume`].
-    pub fn end_statement(&mut self) -> u32 {
-        match self.chains.last_mut() {
-            Some(c) => {
-                self.chain_sum -= *c;
-                std::mem::take(c)
-            }
-            None => 0,
-        }
-    }
-
-    /// The statement did not end after all (the next line continued it): restores its count.
-    pub fn resume(&mut self, count: u32) {
+    /// A statement ended at the current level: its right-nesting count starts again from zero.
+    pub fn end_statement(&mut self) {
         if let Some(c) = self.chains.last_mut() {
-            *c += count;
-            self.chain_sum += count;
+            self.chain_sum -= std::mem::take(c);
         }
     }
 }

@@ -50,9 +50,9 @@ fn newline_continues_after_operators_and_openers() {
     assert_eq!(toks("{\na\n}"), "{ id:a NL } NL");
     // Blank lines give one terminator.
     assert_eq!(toks("a\n\n\nb"), "id:a NL id:b NL");
-    // A line starting with `else` or `.` continues the statement.
-    assert_eq!(toks("}\n\n  else {"), "} else {");
-    assert_eq!(toks("xs\n  .map(f) // c\n  .len()\ny"), "id:xs . id:map ( id:f ) . id:len ( ) NL id:y NL");
+    // Go's rule: a line starting with `else` or `.` does not continue the statement.
+    assert_eq!(toks("}\n\n  else {"), "} NL else {");
+    assert_eq!(toks("xs\n  .len()\ny"), "id:xs NL . id:len ( ) NL id:y NL");
     assert_eq!(toks("a\n..b"), "id:a NL .. id:b NL");
 }
 
@@ -200,7 +200,7 @@ fn right_nesting_operators_count_towards_the_limit() {
         let (_, diags) = tokenize(&format!("x = {}y", unit.repeat(n)), Mode::Module);
         diags.iter().any(|d| d.message == "nesting too deep")
     };
-    for unit in ["- ", "!", "a ?? ", "List<", "fn() = ", "} else ", "}\nelse "] {
+    for unit in ["- ", "!", "a ?? ", "List<", "fn() = ", "} else "] {
         assert!(!deep(unit, limit - 10), "{unit}");
         assert!(deep(unit, limit + 10), "{unit}");
     }

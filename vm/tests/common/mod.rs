@@ -193,6 +193,27 @@ pub fn run(image: Image) -> Ran {
     Ran { outcome, out: out.text(), err: err.text() }
 }
 
+/// Compiles Newt source as the root module `t` (file `t.newt`), with the standard library.
+pub fn compile(src: &str) -> Image {
+    let loader = newt_compiler::loader::MemLoader {
+        modules: vec![("t".into(), "t.newt".into(), src.into())],
+        stdlib: Some(newt_stdlib::source),
+    };
+    let program = match newt_compiler::check::check_program(&loader, "t") {
+        Ok(p) => p,
+        Err((diags, sources)) => panic!("{}", newt_compiler::diag::render_all(&diags, &sources)),
+    };
+    match newt_compiler::codegen::generate(&program) {
+        Ok(image) => image,
+        Err(diags) => panic!("{}", newt_compiler::diag::render_all(&diags, &program.sources)),
+    }
+}
+
+/// Compiles and runs Newt source, capturing output.
+pub fn run_src(src: &str) -> Ran {
+    run(compile(src))
+}
+
 /// `CallBuiltin` of a built-in by enum.
 pub fn bi(b: newt_compiler::builtins::Builtin) -> Op {
     Op::CallBuiltin(b.id(), b.arity() as u8)
