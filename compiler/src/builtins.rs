@@ -251,6 +251,53 @@ define_builtins! {
     StrCodepoint = (None, "__str_codepoint", "fn(str) -> int?");
     /// The one-character string of a code point (`nil` when not a valid scalar value).
     StrFromCodepoint = (None, "__str_from_codepoint", "fn(int) -> str?");
+    // ---- natives of std.dsu (live update; implemented in the VM's `update/natives.rs`) ----
+    /// Reads the update's module files (paths relative to the root module's directory), analyses
+    /// it and returns its id; `script` must be nil for now; `timeout_ms` bounds the safe-point wait.
+    DsuRequest = (None, "__dsu_request", "fn(List<str>, str?, int) -> int");
+    /// Commits update `id` at a safe point (or aborts it after its timeout); true once it has an
+    /// outcome.
+    DsuPoll = (None, "__dsu_poll", "fn(int) -> bool");
+    /// `committed`, `aborted` or `rejected`.
+    DsuOutcome = (None, "__dsu_outcome", "fn(int) -> str");
+    /// Empty when committed; otherwise what held the update back.
+    DsuReason = (None, "__dsu_reason", "fn(int) -> str");
+    /// The whole report as text.
+    DsuSummary = (None, "__dsu_summary", "fn(int) -> str");
+    /// `dsu.version()` after the update.
+    DsuReportVersion = (None, "__dsu_report_version", "fn(int) -> int");
+    /// Instances the update migrated.
+    DsuMigrated = (None, "__dsu_migrated", "fn(int) -> int");
+    /// Committed updates so far.
+    DsuVersion = (None, "__dsu_version", "fn() -> int");
+    /// Ids of every recorded update, oldest first.
+    DsuHistory = (None, "__dsu_history", "fn() -> List<int>");
+    /// Reachable instances of a class (subclasses included).
+    DsuInstances = (None, "__dsu_instances", "fn(str) -> int");
+
+    // ---- std.net natives (sockets are int ids; failures return -1/nil/false, see __net_last_error) ----
+    /// A listening socket on `addr`, or -1.
+    NetListen = (None, "__net_listen", "fn(str) -> int");
+    /// The local address of a socket (`127.0.0.1:41234`).
+    NetAddr = (None, "__net_addr", "fn(int) -> str");
+    /// The next accepted connection, or -1 (parks the calling fiber).
+    NetAccept = (None, "__net_accept", "fn(int) -> int");
+    /// A connection to `addr`, or -1 (parks the calling fiber).
+    NetConnect = (None, "__net_connect", "fn(str) -> int");
+    /// The next line (at most `max` bytes) without its newline; nil at end of stream or failure.
+    NetReadLine = (None, "__net_read_line", "fn(int, int) -> str?");
+    /// Up to `max` bytes of text; nil at end of stream or failure.
+    NetRead = (None, "__net_read", "fn(int, int) -> str?");
+    /// Sends all of the text; false on failure.
+    NetWrite = (None, "__net_write", "fn(int, str) -> bool");
+    /// Closes a socket.
+    NetClose = (None, "__net_close", "fn(int)");
+    /// Reads waiting longer than `ms` fail with `timed out` (0: no limit).
+    NetSetTimeout = (None, "__net_set_timeout", "fn(int, int)");
+    /// Ties a socket to the object that owns it: the collector closes it with the object.
+    NetOwn = (None, "__net_own", "fn(any, int)");
+    /// The calling fiber's last failure message ("" when none).
+    NetLastError = (None, "__net_last_error", "fn() -> str");
 }
 
 #[cfg(test)]

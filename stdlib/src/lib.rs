@@ -5,10 +5,13 @@
 /// Every std module: (dotted name, source).
 pub const MODULES: &[(&str, &str)] = &[
     ("std.collections", include_str!("../std/collections.newt")),
+    ("std.dsu", include_str!("../std/dsu.newt")),
     ("std.fiber", include_str!("../std/fiber.newt")),
+    ("std.http", include_str!("../std/http.newt")),
     ("std.io", include_str!("../std/io.newt")),
     ("std.json", include_str!("../std/json.newt")),
     ("std.math", include_str!("../std/math.newt")),
+    ("std.net", include_str!("../std/net.newt")),
     ("std.process", include_str!("../std/process.newt")),
     ("std.test", include_str!("../std/test.newt")),
     ("std.time", include_str!("../std/time.newt")),

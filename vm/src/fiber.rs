@@ -66,7 +66,9 @@ pub enum Status {
     Running,
     Parked(Wait),
     /// Finished; `ok` is false when it stopped with a runtime error.
-    Done { ok: bool },
+    Done {
+        ok: bool,
+    },
 }
 
 /// What a fiber does when its bottom frame returns. The main fiber runs the module initialisers

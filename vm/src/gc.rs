@@ -73,6 +73,7 @@ impl Vm {
     /// Runs a full collection now. Only call it where every live value is rooted (between
     /// scheduler steps, or at a GC point).
     pub fn collect(&mut self) {
+        self.io_before_gc();
         if self.heap.forward_count() > 0 {
             self.for_each_root_mut(|heap, h| *h = heap.resolve(*h));
             self.heap.rewrite_forwarded_refs();
@@ -80,6 +81,7 @@ impl Vm {
         let mut roots = Vec::new();
         self.for_each_root_mut(|_, h| roots.push(*h));
         self.for_each_const(|h| roots.push(h));
+        roots.extend(self.heap.interned_handles());
         let mut work = std::mem::take(&mut self.gc_work);
         for h in roots {
             self.heap.mark_from(h, &mut work);
@@ -90,5 +92,7 @@ impl Vm {
                 self.sched.fibers.remove(&id);
             }
         }
+        // Sockets whose owning object was just freed are closed before any entry is reused.
+        self.io_after_gc();
     }
 }

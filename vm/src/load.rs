@@ -26,7 +26,7 @@ pub(crate) fn make_function(id: FuncId, proto: FuncProto, max_depth: u32, root: 
         .map(|c| match c {
             Constant::Int(i) => Value::Int(*i),
             Constant::Float(f) => Value::Float(*f),
-            Constant::Str(s) => Value::Obj(heap.alloc_str(s)),
+            Constant::Str(s) => Value::Obj(heap.intern(s)),
         })
         .collect();
     let display = Tables::display_name(root, &proto.module, &proto.name);

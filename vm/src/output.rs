@@ -35,7 +35,11 @@ impl Io {
 
     /// The process's own stdout, stderr and stdin.
     pub fn process() -> Io {
-        Io::new(Box::new(std::io::stdout()), Box::new(std::io::stderr()), Box::new(std::io::BufReader::new(std::io::stdin())))
+        Io::new(
+            Box::new(std::io::stdout()),
+            Box::new(std::io::stderr()),
+            Box::new(std::io::BufReader::new(std::io::stdin())),
+        )
     }
 
     /// Appends `text` and a newline to stdout.

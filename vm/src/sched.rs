@@ -4,10 +4,10 @@
 //! Because the interpreter always comes back here between slices, stopping the world is simply not
 //! resuming anyone ([`crate::Step::Stopped`]); the update engine will live in this loop.
 //!
-//! Waiting: when nothing is runnable, stdout is flushed and the thread sleeps in the
-//! [`EventSource`] until the next timer (the event loop hook: non-blocking I/O plugs in here by
-//! implementing `EventSource` and parking fibers with [`Wait::Io`]). When every fiber is parked and
-//! neither a timer nor the event source could wake one, the program stops with `deadlock`.
+//! Waiting: when nothing is runnable, stdout is flushed and the event loop (`crate::io`) waits for
+//! socket readiness until the next timer; fibers parked on sockets wait with [`Wait::Io`]. When
+//! every fiber is parked and neither a timer nor a socket could wake one, the program stops with
+//! `deadlock`.
 
 use crate::error::{Ctl, ErrorReport, RtError};
 use crate::fiber::{Fiber, FiberId, Status, Task, Wait};
@@ -19,7 +19,8 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// The event-loop hook: a source of wake-ups other than timers (non-blocking sockets, stdin).
+/// An extra source of wake-ups for embedders (`Vm::set_event_source`); the VM's own sockets live
+/// in `crate::io`, which polls this source too when it has waiters.
 pub trait EventSource {
     /// Number of fibers parked on this source (zero means it cannot wake anyone).
     fn waiting(&self) -> usize;
@@ -28,7 +29,7 @@ pub trait EventSource {
     fn poll(&mut self, timeout: Option<Duration>, ready: &mut Vec<(FiberId, Value)>);
 }
 
-/// The event source used until I/O is non-blocking: nobody waits on it; polling just sleeps.
+/// The default extra event source: nobody waits on it; polling just sleeps.
 #[derive(Debug, Default)]
 pub struct NoEvents;
 
@@ -52,6 +53,9 @@ pub struct Scheduler {
     timer_seq: u64,
     next_id: u32,
     pub(crate) main: Option<FiberId>,
+    /// The event loop: sockets and the fibers parked on them (`crate::io`).
+    pub(crate) net: crate::io::Reactor,
+    /// An embedder's extra event source.
     pub(crate) events: Box<dyn EventSource>,
 }
 
@@ -65,6 +69,7 @@ impl Scheduler {
             timer_seq: 0,
             next_id: 1,
             main: None,
+            net: crate::io::Reactor::new(),
             events: Box::new(NoEvents),
         }
     }
@@ -104,18 +109,12 @@ impl Vm {
         if let Some(id) = self.sched.runq.pop_front() {
             self.run_slice(id);
             self.io.flush_if_due();
+            self.io_poll_if_due();
         } else {
             self.io.flush();
             let next = self.sched.next_timer();
-            if next.is_none() && self.sched.events.waiting() == 0 {
+            if !self.io_idle(next) {
                 self.deadlock();
-            } else {
-                let timeout = next.map(|at| at.saturating_duration_since(Instant::now()));
-                let mut ready = Vec::new();
-                self.sched.events.poll(timeout, &mut ready);
-                for (f, v) in ready {
-                    self.wake(f, v);
-                }
             }
         }
         match &self.finished {
@@ -201,9 +200,10 @@ impl Vm {
             }
             Exit::Park => f.status = Status::Parked(parking.unwrap_or(Wait::Sleep)),
             Exit::Done(v) => self.task_done(id, v),
-            Exit::Exit(code) => self.finish(code, None),
+            Exit::Quit(code) => self.finish(code, None),
             Exit::Error(_) => {
-                let report = error.unwrap_or_else(|| ErrorReport { error: RtError::internal("lost error"), trace: vec![] });
+                let report =
+                    error.unwrap_or_else(|| ErrorReport { error: RtError::internal("lost error"), trace: vec![] });
                 self.io.eprint(&report.to_string());
                 self.fiber_done(id, false);
                 if Some(id) == self.sched.main {
@@ -232,6 +232,7 @@ impl Vm {
 
     /// Marks a fiber finished, drops its stack and wakes the fibers joining it.
     pub(crate) fn fiber_done(&mut self, id: FiberId, ok: bool) {
+        self.io_fiber_done(id);
         let Some(f) = self.sched.fibers.get_mut(&id) else { return };
         f.status = Status::Done { ok };
         f.stack = Vec::new();

@@ -5,6 +5,22 @@
 //! None of this costs anything while no update runs: stopping shares the preemption counter, and
 //! everything else is only called by the engine between scheduler steps.
 
+// The live-update engine proper (issue 4), one concern per file under `update/`.
+pub mod analyse;
+pub mod commit;
+pub mod driver;
+pub mod migrate;
+pub(crate) mod natives;
+pub mod report;
+pub mod safepoint;
+pub mod staging;
+mod state;
+
+pub use analyse::{UpdateRequest, DEFAULT_TIMEOUT};
+pub use report::{ChangeSet, Changes, Counts, Outcome, Timings, UpdateReport};
+pub use safepoint::Holder;
+pub use state::{DsuState, ModuleSource};
+
 use crate::error::{Ctl, ErrorReport, RtError};
 use crate::fiber::{Fiber, FiberId};
 use crate::globals::{RtClass, Tables};

@@ -55,7 +55,9 @@ fn inputs(op: Op) -> u32 {
         Concat | LtInt | LeInt | GtInt | GeInt | LtFloat | LeFloat | GtFloat | GeFloat => 2,
         LtStr | LeStr | GtStr | GeStr | Eq | Ne => 2,
         ListStore | MapStore => 3,
-        Call(argc) | CallMethod(_, argc) | CallSuper(_, _, argc) | Spawn(argc) | SpawnMethod(_, argc) => argc as u32 + 1,
+        Call(argc) | CallMethod(_, argc) | CallSuper(_, _, argc) | Spawn(argc) | SpawnMethod(_, argc) => {
+            argc as u32 + 1
+        }
         CallGlobal(_, argc) | CallBuiltin(_, argc) => argc as u32,
         New(_, n) | ConcatN(n) => n as u32,
         List(n) => n,
@@ -138,7 +140,9 @@ fn check_operands(op: Op, f: &FuncProto, env: &dyn VerifyEnv, locals: usize, cap
     match op {
         Op::LoadLocal(s) | Op::StoreLocal(s) | Op::NewCell(s) | Op::LoadCell(s) | Op::StoreCell(s) => local(s),
         Op::AddLocalInt(s, _) | Op::LoadLocalField(s, _) => local(s),
-        Op::ListNext(s, _) => (s as usize + 1 >= locals).then(|| format!("list cursor slots {s}, {} out of {locals}", s as usize + 1)),
+        Op::ListNext(s, _) => {
+            (s as usize + 1 >= locals).then(|| format!("list cursor slots {s}, {} out of {locals}", s as usize + 1))
+        }
         Op::LoadUpval(i) | Op::StoreUpval(i) => {
             (i as usize >= captures).then(|| format!("capture {i} out of {captures}"))
         }

@@ -88,11 +88,16 @@ pub struct Vm {
     pub(crate) started_at: Instant,
     pub(crate) finished: Option<RunOutcome>,
     pub(crate) gc_work: Vec<Handle>,
+    /// The live-update engine's state: the running program's sources, version and history.
+    pub(crate) dsu: crate::update::DsuState,
 }
 
 impl std::fmt::Debug for Vm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vm").field("fibers", &self.sched.fibers.len()).field("objects", &self.heap.live_count()).finish()
+        f.debug_struct("Vm")
+            .field("fibers", &self.sched.fibers.len())
+            .field("objects", &self.heap.live_count())
+            .finish()
     }
 }
 
@@ -123,6 +128,7 @@ impl Vm {
             started_at: Instant::now(),
             finished: None,
             gc_work: Vec::new(),
+            dsu: crate::update::DsuState::new(&image.sources),
         };
         match load(image, &mut vm.heap) {
             Ok(loaded) => {
@@ -207,7 +213,11 @@ impl Vm {
             .rev()
             .filter_map(|fr| {
                 let f = self.tables.function(fr.func)?;
-                Some(TraceLine { function: f.display.clone(), path: f.proto.path.clone(), line: f.line(fr.current_pc()) })
+                Some(TraceLine {
+                    function: f.display.clone(),
+                    path: f.proto.path.clone(),
+                    line: f.line(fr.current_pc()),
+                })
             })
             .collect()
     }

@@ -115,7 +115,11 @@ fn sort_by_comparator_errors_stop_the_fiber_with_the_comparator_in_the_trace() {
     let src = format!("fn main() {{\n{body}\n}}\n");
     let r = run_src(&src);
     assert_eq!(r.outcome.exit_code, 70);
-    assert!(r.err.starts_with("error: division by zero\n  at main.<lambda 0> (t.newt:5)\n  at main (t.newt:4)"), "{}", r.err);
+    assert!(
+        r.err.starts_with("error: division by zero\n  at main.<lambda 0> (t.newt:5)\n  at main (t.newt:4)"),
+        "{}",
+        r.err
+    );
 }
 
 #[test]
@@ -250,7 +254,12 @@ fn numbers() {
 
 #[test]
 fn assert_and_panic_show_the_message() {
-    check("", "assert(1 == 1, \"fine\")\nassert(1 == 2, \"math is broken\")", "", Some("assertion failed: math is broken"));
+    check(
+        "",
+        "assert(1 == 1, \"fine\")\nassert(1 == 2, \"math is broken\")",
+        "",
+        Some("assertion failed: math is broken"),
+    );
     check("", "panic(\"boom {1 + 1}\")", "", Some("boom 2"));
 }
 
@@ -289,4 +298,22 @@ fn stdin_args_and_files() {
     assert_eq!(out.text(), "first\nsecond\nnil\n[\"a1\", \"a2\"]\nnil\n");
     assert_eq!(outcome.exit_code, 70);
     assert!(err.text().starts_with("error: cannot read '/definitely/not/here': No such file"), "{}", err.text());
+}
+
+#[test]
+fn nested_sort_by_is_bounded() {
+    let decls = r#"
+        fn sorted_deep(n: int) -> int {
+            if n == 0 { return 0 }
+            let xs = [2, 1]
+            let r = 0
+            xs.sort_by(fn(a: int, b: int) -> bool {
+                r = sorted_deep(n - 1)
+                return a < b
+            })
+            return r + 1
+        }
+    "#;
+    check(decls, "print(sorted_deep(30))", "30\n", None);
+    check(decls, "print(sorted_deep(100000))", "", Some("stack overflow"));
 }

@@ -186,12 +186,10 @@ fn closures_capture_cells_by_reference() {
     let (make, make_slot) = a.func("make", 0, 1);
     let lam = a.lambda(make, 0, 0, vec![CaptureSrc::Local(0)]);
     a.code(make, vec![Op::Int(0), Op::NewCell(0), Op::Closure(lam.0), Op::Return]);
-    a.code(
-        lam,
-        vec![Op::LoadUpval(0), Op::Int(1), Op::AddInt, Op::StoreUpval(0), Op::LoadUpval(0), Op::Return],
-    );
+    a.code(lam, vec![Op::LoadUpval(0), Op::Int(1), Op::AddInt, Op::StoreUpval(0), Op::LoadUpval(0), Op::Return]);
     let main = a.main(2);
-    let mut code = vec![Op::CallGlobal(make_slot, 0), Op::StoreLocal(0), Op::CallGlobal(make_slot, 0), Op::StoreLocal(1)];
+    let mut code =
+        vec![Op::CallGlobal(make_slot, 0), Op::StoreLocal(0), Op::CallGlobal(make_slot, 0), Op::StoreLocal(1)];
     for l in [0, 0, 1, 0] {
         code.extend([Op::LoadLocal(l), Op::Call(0), bi(B::Print), Op::Pop]);
     }

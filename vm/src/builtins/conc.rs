@@ -54,7 +54,8 @@ pub(crate) fn current(vm: &mut Vm, _a: Args) -> BResult {
 /// `Chan(capacity)`.
 pub(crate) fn chan_new(vm: &mut Vm, a: Args) -> BResult {
     let cap = a.get(vm, 0).int();
-    let cap = usize::try_from(cap).map_err(|_| RtError::new(format!("channel capacity must not be negative, found {cap}")))?;
+    let cap = usize::try_from(cap)
+        .map_err(|_| RtError::new(format!("channel capacity must not be negative, found {cap}")))?;
     // The buffer grows as needed; a huge capacity reserves nothing up front.
     Ok(Value::Obj(vm.heap.alloc(Obj::Chan(Box::new(Chan::new(cap))))))
 }

@@ -11,7 +11,7 @@ use crate::heap::Obj;
 use crate::value::Value;
 use crate::vm::Vm;
 
-fn items<'v>(vm: &'v Vm, list: Value) -> Result<&'v Vec<Value>, RtError> {
+fn items(vm: &Vm, list: Value) -> Result<&Vec<Value>, RtError> {
     match list.handle().map(|h| vm.heap.get(h)) {
         Some(Obj::List(items)) => Ok(items),
         _ => Err(vm.not_a(list, "List")),
@@ -197,4 +197,3 @@ pub(crate) fn clear(vm: &mut Vm, a: Args) -> BResult {
     items_mut(vm, a.get(vm, 0))?.clear();
     Ok(Value::Nil)
 }
-

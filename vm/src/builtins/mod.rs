@@ -13,6 +13,7 @@ mod conc;
 mod frame;
 mod list;
 mod map;
+mod net;
 mod num;
 mod prelude;
 pub(crate) mod show;
@@ -127,6 +128,28 @@ pub(crate) fn call(vm: &mut Vm, b: Builtin, args: usize) -> BResult {
         B::ObjectGet => system::object_get(vm, a),
         B::StrCodepoint => text::codepoint(vm, a),
         B::StrFromCodepoint => text::from_codepoint(vm, a),
+
+        B::DsuRequest => crate::update::natives::request(vm, a),
+        B::DsuPoll => crate::update::natives::poll(vm, a),
+        B::DsuOutcome => crate::update::natives::outcome(vm, a),
+        B::DsuReason => crate::update::natives::reason(vm, a),
+        B::DsuSummary => crate::update::natives::summary(vm, a),
+        B::DsuReportVersion => crate::update::natives::report_version(vm, a),
+        B::DsuMigrated => crate::update::natives::migrated(vm, a),
+        B::DsuVersion => crate::update::natives::version(vm, a),
+        B::DsuHistory => crate::update::natives::history(vm, a),
+        B::DsuInstances => crate::update::natives::instances(vm, a),
+        B::NetListen => net::listen(vm, a),
+        B::NetAddr => net::addr(vm, a),
+        B::NetAccept => net::accept(vm, a),
+        B::NetConnect => net::connect(vm, a),
+        B::NetReadLine => net::read_line(vm, a),
+        B::NetRead => net::read(vm, a),
+        B::NetWrite => net::write(vm, a),
+        B::NetClose => net::close(vm, a),
+        B::NetSetTimeout => net::set_timeout(vm, a),
+        B::NetOwn => net::own(vm, a),
+        B::NetLastError => net::last_error(vm, a),
     }
 }
 

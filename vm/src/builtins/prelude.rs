@@ -35,7 +35,8 @@ pub(crate) fn to_int(vm: &mut Vm, a: Args) -> BResult {
             } else if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
                 Ok(Value::Int(t as i64))
             } else {
-                Err(RtError::new(format!("integer overflow: {} does not fit in an int", crate::format::float_repr(f))).into())
+                Err(RtError::new(format!("integer overflow: {} does not fit in an int", crate::format::float_repr(f)))
+                    .into())
             }
         }
         v => Err(RtError::cast(vm.type_name(v), "int").into()),

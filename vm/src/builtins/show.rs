@@ -33,7 +33,7 @@ impl Vm {
     }
 
     /// `str(v)` as a string value (a string is returned as is).
-    pub(crate) fn to_str_value(&mut self, v: Value) -> Value {
+    pub(crate) fn str_value(&mut self, v: Value) -> Value {
         if let Value::Obj(h) = v {
             if let Obj::Str(_) = self.heap.get(h) {
                 return v;
@@ -146,5 +146,5 @@ impl Vm {
 /// `str(x)`.
 pub(crate) fn str(vm: &mut Vm, a: Args) -> BResult {
     let v = a.get(vm, 0);
-    Ok(vm.to_str_value(v))
+    Ok(vm.str_value(v))
 }

@@ -61,7 +61,8 @@ pub(crate) fn find(vm: &mut Vm, a: Args) -> BResult {
 
 /// `s.replace(from, to)`.
 pub(crate) fn replace(vm: &mut Vm, a: Args) -> BResult {
-    let r = strings::replace(vm.text(a.get(vm, 0)), vm.text(a.get(vm, 1)), vm.text(a.get(vm, 2))).map_err(RtError::new)?;
+    let r =
+        strings::replace(vm.text(a.get(vm, 0)), vm.text(a.get(vm, 1)), vm.text(a.get(vm, 2))).map_err(RtError::new)?;
     Ok(vm.new_str(&r))
 }
 

@@ -18,6 +18,8 @@ pub use object::{Closure, FrameSnapshot, Instance, MapKey, Obj, StrKey};
 
 use crate::fiber::FiberId;
 use newt_compiler::types::ClassId;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The name of a heap object: an index into the object table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,6 +74,9 @@ pub struct Heap {
     bytes: usize,
     /// Collect when `bytes` reaches this.
     threshold: usize,
+    /// Interned strings (constant pools): one object per distinct text, alive for the VM's life,
+    /// so equal constants compare equal by handle.
+    interned: HashMap<Rc<str>, Handle, ahash::RandomState>,
     pub(crate) stats: HeapStats,
 }
 
@@ -92,6 +97,7 @@ impl Heap {
             forwards: 0,
             bytes: 0,
             threshold: MIN_THRESHOLD,
+            interned: HashMap::default(),
             stats: HeapStats::default(),
         }
     }
@@ -123,6 +129,23 @@ impl Heap {
         self.alloc(Obj::Str(s.into()))
     }
 
+    /// The one string object with this text among interned strings (constants), allocated on
+    /// first use. Interned strings are never collected (they are roots).
+    pub fn intern(&mut self, s: &str) -> Handle {
+        if let Some(h) = self.interned.get(s) {
+            return *h;
+        }
+        let text: Rc<str> = s.into();
+        let h = self.alloc(Obj::Str(text.clone()));
+        self.interned.insert(text, h);
+        h
+    }
+
+    /// The interned strings' handles (roots for the collector).
+    pub(crate) fn interned_handles(&self) -> impl Iterator<Item = Handle> + '_ {
+        self.interned.values().copied()
+    }
+
     /// The handle that `h` names after forwarding (itself unless `become` redirected it).
     #[inline]
     pub fn resolve(&self, mut h: Handle) -> Handle {
@@ -134,10 +157,12 @@ impl Heap {
 
     /// The object `h` names.
     #[inline]
-    pub fn get(&self, h: Handle) -> &Obj {
-        match &self.entries[h.0 as usize] {
-            Obj::Forward(t) => self.get(*t),
-            o => o,
+    pub fn get(&self, mut h: Handle) -> &Obj {
+        loop {
+            match &self.entries[h.0 as usize] {
+                Obj::Forward(t) => h = *t,
+                o => return o,
+            }
         }
     }
 
@@ -203,6 +228,21 @@ impl Heap {
         for &(old, new) in pairs {
             self.become_(old, new)?;
         }
+        Ok(())
+    }
+
+    /// Exchanges the objects named by `a` and `b` (both resolved first): a reversible `become`
+    /// used by the update engine's staging. After `swap_objects(old, new)` every reference to `old`
+    /// reaches the object built under `new`, and `new` holds the old object, so calling it again
+    /// undoes the swap exactly. O(1), leaves no forward marker.
+    pub fn swap_objects(&mut self, a: Handle, b: Handle) -> Result<(), BecomeError> {
+        for h in [a, b] {
+            if h.0 as usize >= self.entries.len() || matches!(self.get(h), Obj::Free(_)) {
+                return Err(BecomeError::Dead(h));
+            }
+        }
+        let (a, b) = (self.resolve(a).0 as usize, self.resolve(b).0 as usize);
+        self.entries.swap(a, b);
         Ok(())
     }
 
@@ -316,6 +356,18 @@ impl Heap {
         freed_fibers
     }
 
+    /// A collection of this heap alone, keeping what `roots` reach: for tests and benchmarks of
+    /// the heap in isolation (the VM collects with its own roots, `Vm::collect`).
+    pub fn collect_with_roots(&mut self, roots: &[Handle]) {
+        self.rewrite_forwarded_refs();
+        let mut work = Vec::new();
+        let interned: Vec<Handle> = self.interned_handles().collect();
+        for &h in roots.iter().chain(&interned) {
+            self.mark_from(h, &mut work);
+        }
+        self.sweep();
+    }
+
     /// The raw entry, without resolving forwarding (tests and the collector).
     pub fn entry(&self, h: Handle) -> Option<&Obj> {
         self.entries.get(h.0 as usize)
@@ -342,6 +394,19 @@ mod tests {
         assert_eq!(c, a, "the freed entry is reused");
         assert_eq!(heap.str(c), "c");
         assert_eq!(heap.table_len(), 2);
+    }
+
+    #[test]
+    fn interned_strings_are_shared_and_survive_collection() {
+        let mut heap = Heap::new();
+        let a = heap.intern("abc");
+        let b = heap.intern("abc");
+        let c = heap.intern("abd");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        heap.collect_with_roots(&[]);
+        assert_eq!(heap.str(a), "abc");
+        assert_eq!(heap.intern("abc"), a);
     }
 
     #[test]

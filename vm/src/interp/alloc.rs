@@ -79,12 +79,8 @@ impl Vm {
     /// Prints one instruction before it runs (`trace-exec` feature).
     #[cfg(feature = "trace-exec")]
     pub(crate) fn trace_op(&self, pc: usize, op: newt_compiler::bytecode::Op, depth: usize) {
-        let name = self
-            .frames
-            .last()
-            .and_then(|f| self.tables.function(f.func))
-            .map(|f| f.display.as_str())
-            .unwrap_or("?");
+        let name =
+            self.frames.last().and_then(|f| self.tables.function(f.func)).map(|f| f.display.as_str()).unwrap_or("?");
         eprintln!("[{}] {name}:{pc:04} {op:?}  (stack {depth})", self.frames.len());
     }
 }

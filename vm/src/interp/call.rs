@@ -20,6 +20,10 @@ use std::rc::Rc;
 /// The most stack slots one fiber may use (16 bytes each): past this, `stack overflow`.
 pub const MAX_STACK_SLOTS: usize = 8 << 20;
 
+/// How deeply built-ins may call back into Newt which calls built-ins again (`sort_by` inside a
+/// `sort_by` comparator ...); deeper is `stack overflow`.
+pub const MAX_NESTED_CALLS: u32 = 32;
+
 fn internal(what: impl std::fmt::Display) -> Exit {
     Exit::Error(RtError::internal(what))
 }
@@ -31,13 +35,22 @@ impl Vm {
     /// function (never freed while the VM lives, see `Tables::replace_function`) so the
     /// interpreter can start running it without looking it up again.
     #[inline(always)]
-    pub(crate) fn enter(&mut self, func: FuncId, argc: usize, ret: usize, closure: Option<Handle>) -> Result<*const Function, Exit> {
+    pub(crate) fn enter(
+        &mut self,
+        func: FuncId,
+        argc: usize,
+        ret: usize,
+        closure: Option<Handle>,
+    ) -> Result<*const Function, Exit> {
         let Some(f) = self.tables.functions.get(func.0 as usize) else {
             return Err(internal(format_args!("unknown function {}", func.0)));
         };
         let fptr = Rc::as_ptr(f);
         if f.proto.arity as usize != argc {
-            return Err(internal(format_args!("{} takes {} arguments, called with {argc}", f.proto.name, f.proto.arity)));
+            return Err(internal(format_args!(
+                "{} takes {} arguments, called with {argc}",
+                f.proto.name, f.proto.arity
+            )));
         }
         let base = self.stack.len() - argc;
         let size = f.frame_size();
@@ -172,7 +185,10 @@ impl Vm {
             return Err(internal(format_args!("unknown function {}", func.0)));
         };
         if f.proto.arity as usize != nargs {
-            return Err(internal(format_args!("{} takes {} arguments, spawned with {nargs}", f.proto.name, f.proto.arity)));
+            return Err(internal(format_args!(
+                "{} takes {} arguments, spawned with {nargs}",
+                f.proto.name, f.proto.arity
+            )));
         }
         let (locals, size) = (f.proto.num_locals as usize, f.frame_size());
         let id = self.new_fiber();
@@ -196,6 +212,10 @@ impl Vm {
     /// keep `f` and `args` alive by other means if it needs them afterwards (they are on the stack
     /// only during the call).
     pub(crate) fn call_nested(&mut self, f: Value, args: &[Value]) -> Result<Value, Ctl> {
+        // Each level is a Rust activation of `execute`; bound them so the Rust stack cannot overflow.
+        if self.nested >= MAX_NESTED_CALLS {
+            return Err(Ctl::Error(RtError::stack_overflow()));
+        }
         let depth = self.frames.len();
         self.stack.push(f);
         self.stack.extend_from_slice(args);
@@ -208,7 +228,7 @@ impl Vm {
         match exit {
             Exit::Done(v) => Ok(v),
             Exit::Error(e) => Err(Ctl::Error(e)),
-            Exit::Exit(code) => Err(Ctl::Exit(code)),
+            Exit::Quit(code) => Err(Ctl::Exit(code)),
             Exit::Park | Exit::Yield => Err(Ctl::Error(RtError::internal("a re-entrant call tried to suspend"))),
         }
     }

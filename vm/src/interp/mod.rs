@@ -1,25 +1,28 @@
 //! The dispatch loop (rune's `run()` shape): it runs the current fiber until the slice's budget is
 //! spent, the fiber parks, finishes or fails, and always returns to the scheduler in between.
 //!
-//! **Registers.** Hot-loop state lives in Rust locals: the running function (an `Rc`, so swapping
-//! the function table cannot pull code from under it), its code pointer, `pc`, the frame's stack
-//! base and closure, and the operand stack as a raw pointer `stk` plus a length `sp`. While the
-//! loop runs, `sp` is the truth and `self.stack.len()` is stale; before anything that reads or
-//! changes `self.stack` (calls, built-ins, allocation and collection, leaving the loop) the loop
-//! `sync!`s the length back, and afterwards reloads both registers. Frames are reloaded from
-//! `self.frames` after every call and return (`continue 'frame`), which is also what lets Rust
-//! code rewrite frames between slices.
+//! **Registers.** Hot-loop state lives in Rust locals: the running function (a plain reference:
+//! functions are never freed while the VM lives, see `Tables::replace_function`), the instruction
+//! pointer `ip`, the frame pointer `fp` (local 0) and `top` (the first free stack slot), and the
+//! closure. While the loop runs, `top` is the truth and `self.stack.len()` is stale; before
+//! anything that reads or changes `self.stack` (calls, built-ins, allocation and collection,
+//! leaving the loop) the loop `sync!`s the length back, and afterwards reloads the registers.
+//! Calls load the callee's registers directly; returns reload the caller's from `self.frames`
+//! (`continue 'frame`), which is also what lets Rust code rewrite frames between slices.
 //!
 //! **Why the unchecked accesses are sound** (the verifier, `crate::verify`, establishes each fact
 //! when a function is loaded, and [`Vm::enter`] reserves the room):
 //! - `pc` always indexes the code: jumps land inside it and no path falls off its end; a resumed
 //!   frame's `pc` is checked once when the frame is loaded.
-//! - local slots are below `num_locals`, and `base + num_locals <= sp` for the running frame;
-//! - pops never go below the frame's locals (stack depths are checked on every path), so `sp - 1`
+//! - local slots are below `num_locals`, and `base + num_locals <= len` for the running frame (a
+//!   resumed frame is checked once when it is loaded);
+//! - pops never go below the frame's locals (stack depths are checked on every path), so `top - 1`
 //!   is an initialised slot of this frame;
 //! - pushes never exceed `base + num_locals + max_depth`, and every frame is entered with at least
-//!   that much capacity reserved, so `sp < capacity`;
+//!   that much capacity reserved (`enter`, `spawn`, the main fiber's tasks), so `top` stays within
+//!   the capacity;
 //! - constant indices are below the pool's length.
+//!
 //! Debug builds (all tests) assert each of these at run time.
 //!
 //! **Update points** and preemption share one counter: function entry ([`Vm::enter`]) and the
@@ -61,7 +64,7 @@ pub(crate) enum Exit {
     /// A runtime error; the frames are left as they were for the trace.
     Error(RtError),
     /// `std.process.exit(code)`.
-    Exit(i32),
+    Quit(i32),
 }
 
 impl Vm {
@@ -74,8 +77,9 @@ impl Vm {
         let mut base: usize;
         let mut closure: Option<Handle>;
         let mut ip: *const Op;
-        let mut sp: usize;
-        let mut stk: *mut Value;
+        // `fp` points at local 0 of the frame, `top` at the first free stack slot.
+        let mut fp: *mut Value;
+        let mut top: *mut Value;
         // Points the registers at the frame on top of `self.frames`, whose function is `$fptr`.
         macro_rules! load_registers {
             ($fptr:expr, $frame:expr) => {{
@@ -90,8 +94,11 @@ impl Vm {
                 closure = frame.closure;
                 // SAFETY: `pc` was checked to be inside the code (or the frame was just entered).
                 ip = unsafe { code.as_ptr().add(frame.pc as usize) };
-                sp = self.stack.len();
-                stk = self.stack.as_mut_ptr();
+                let start = self.stack.as_mut_ptr();
+                // SAFETY: `base + num_locals <= len <= capacity` (checked when the frame is
+                // loaded, or established by `enter`).
+                fp = unsafe { start.add(base) };
+                top = unsafe { start.add(self.stack.len()) };
             }};
         }
         'frame: loop {
@@ -102,54 +109,77 @@ impl Vm {
             };
             // SAFETY: as in `load_registers!`.
             let f = unsafe { &*fptr };
-            if frame.pc as usize >= f.code().len() || frame.base as usize + f.proto.num_locals as usize > self.stack.len() {
+            if frame.pc as usize >= f.code().len()
+                || frame.base as usize + f.proto.num_locals as usize > self.stack.len()
+            {
                 return Exit::Error(RtError::internal(format_args!("frame of {} is inconsistent", f.proto.name)));
             }
             load_registers!(fptr, frame);
 
+            // The stack length the registers stand for.
+            macro_rules! sp {
+                () => {
+                    // SAFETY: `top` points into (or one past) the stack's buffer.
+                    unsafe { top.offset_from(self.stack.as_ptr()) as usize }
+                };
+            }
             macro_rules! sync {
                 () => {
-                    debug_assert!(sp <= self.stack.capacity());
-                    // SAFETY: every slot below `sp` was written by this loop or was already part of
-                    // the vector, and `sp <= capacity` (see the module docs).
-                    unsafe { self.stack.set_len(sp) }
+                    let len = sp!();
+                    debug_assert!(len <= self.stack.capacity());
+                    // SAFETY: every slot below `top` was written by this loop or was already part
+                    // of the vector, and it is within the capacity (see the module docs).
+                    unsafe { self.stack.set_len(len) }
                 };
             }
             macro_rules! reload {
                 () => {
-                    sp = self.stack.len();
-                    stk = self.stack.as_mut_ptr();
+                    let start = self.stack.as_mut_ptr();
+                    // SAFETY: as in `load_registers!`.
+                    fp = unsafe { start.add(base) };
+                    top = unsafe { start.add(self.stack.len()) };
                 };
             }
             macro_rules! push {
                 ($v:expr) => {{
                     let v = $v;
-                    debug_assert!(sp < self.stack.capacity(), "push beyond the reserved frame");
-                    // SAFETY: `sp < capacity` (verified maximum depth, reserved by `enter`).
-                    unsafe { stk.add(sp).write(v) };
-                    sp += 1;
+                    debug_assert!(sp!() < self.stack.capacity(), "push beyond the reserved frame");
+                    // SAFETY: below the capacity (verified maximum depth, reserved by `enter`).
+                    unsafe {
+                        top.write(v);
+                        top = top.add(1);
+                    }
                 }};
             }
             macro_rules! pop {
                 () => {{
-                    debug_assert!(sp > base, "pop below the frame");
-                    sp -= 1;
+                    debug_assert!(sp!() > base, "pop below the frame");
                     // SAFETY: the verifier guarantees an initialised operand above the locals.
-                    unsafe { stk.add(sp).read() }
+                    unsafe {
+                        top = top.sub(1);
+                        top.read()
+                    }
+                }};
+            }
+            macro_rules! drop_top {
+                () => {{
+                    debug_assert!(sp!() > base, "pop below the frame");
+                    // SAFETY: as for `pop!`.
+                    top = unsafe { top.sub(1) };
                 }};
             }
             macro_rules! top {
                 () => {{
-                    debug_assert!(sp > base, "top of an empty frame");
+                    debug_assert!(sp!() > base, "top of an empty frame");
                     // SAFETY: as for `pop!`.
-                    unsafe { &mut *stk.add(sp - 1) }
+                    unsafe { &mut *top.sub(1) }
                 }};
             }
             macro_rules! local {
                 ($s:expr) => {{
                     debug_assert!(($s as usize) < func.proto.num_locals as usize);
-                    // SAFETY: verified slot below `num_locals`, and `base + num_locals <= sp`.
-                    unsafe { &mut *stk.add(base + $s as usize) }
+                    // SAFETY: verified slot below `num_locals`, and `base + num_locals <= len`.
+                    unsafe { &mut *fp.add($s as usize) }
                 }};
             }
             macro_rules! save_pc {
@@ -244,7 +274,7 @@ impl Vm {
                 #[cfg(feature = "trace-exec")]
                 {
                     save_pc!();
-                    self.trace_op(unsafe { ip.offset_from(code.as_ptr()) } as usize, op, sp);
+                    self.trace_op(unsafe { ip.offset_from(code.as_ptr()) } as usize, op, sp!());
                 }
                 // SAFETY: the verifier rejects code whose last instruction falls through, so one
                 // past a non-final instruction is still inside the code (or one past the end, never
@@ -260,7 +290,7 @@ impl Vm {
                         // SAFETY: verified constant index.
                         push!(unsafe { *consts.get_unchecked(k as usize) })
                     }
-                    Op::Pop => sp -= 1,
+                    Op::Pop => drop_top!(),
                     Op::Dup => push!(*top!()),
                     Op::Swap => {
                         let b = pop!();
@@ -380,7 +410,7 @@ impl Vm {
                     }
                     Op::JumpIfNotNil(off) => {
                         if top!().is_nil() {
-                            sp -= 1;
+                            drop_top!();
                         } else {
                             jump!(off);
                         }
@@ -411,14 +441,16 @@ impl Vm {
                     Op::CallBuiltin(id, argc) => {
                         save_pc!();
                         let Some(b) = Builtin::from_id(id) else { throw!(RtError::internal("unknown built-in")) };
-                        let args = sp - argc as usize;
+                        let args = sp!() - argc as usize;
                         sync!();
                         self.gc_point();
                         let r = builtins::call(self, b, args);
                         // The built-in may have reallocated the stack or left values above its
                         // arguments; the arguments are replaced by the result.
-                        stk = self.stack.as_mut_ptr();
-                        sp = args;
+                        let start = self.stack.as_mut_ptr();
+                        // SAFETY: as in `load_registers!`; `args` is below the length.
+                        fp = unsafe { start.add(base) };
+                        top = unsafe { start.add(args) };
                         match r {
                             Ok(v) => push!(v),
                             Err(Ctl::Park) => {
@@ -431,20 +463,21 @@ impl Vm {
                             }
                             Err(Ctl::Exit(code)) => {
                                 sync!();
-                                return Exit::Exit(code);
+                                return Exit::Quit(code);
                             }
                         }
                     }
                     Op::Return | Op::ReturnNil => {
                         let v = if op == Op::Return { pop!() } else { Value::Nil };
                         let Some(done) = self.frames.pop() else { return Exit::Done(v) };
-                        sp = done.ret as usize;
-                        sync!();
+                        debug_assert!(done.ret as usize <= sp!());
+                        // SAFETY: `ret` is at most the current length: the slots below it are the
+                        // caller's, all initialised.
+                        unsafe { self.stack.set_len(done.ret as usize) };
                         if self.frames.len() <= stop_depth {
                             return Exit::Done(v);
                         }
-                        push!(v);
-                        sync!();
+                        self.stack.push(v);
                         continue 'frame;
                     }
 
@@ -511,7 +544,7 @@ impl Vm {
                     Op::ToStr => {
                         with_stack!(self.gc_point());
                         let t = top!();
-                        *t = self.to_str_value(*t);
+                        *t = self.str_value(*t);
                     }
                     Op::ConcatN(n) => with_stack!({
                         self.gc_point();

@@ -19,12 +19,13 @@ impl Vm {
             (Value::Float(x), Value::Float(y)) => x == y,
             (Value::Func(x), Value::Func(y)) => x == y,
             (Value::Obj(x), Value::Obj(y)) => {
-                if self.heap.same(x, y) {
+                if x == y {
                     return true;
                 }
                 match (self.heap.get(x), self.heap.get(y)) {
                     (Obj::Str(s), Obj::Str(t)) => s == t,
-                    _ => false,
+                    // Identity, forwarding included.
+                    (a, b) => std::ptr::eq(a, b),
                 }
             }
             _ => false,
@@ -234,9 +235,11 @@ impl Vm {
     pub(crate) fn get_field(&self, obj: Value, slot: u16) -> Result<Value, RtError> {
         match obj {
             Value::Obj(h) => match self.heap.get(h) {
-                Obj::Instance(i) => {
-                    i.fields.get(slot as usize).copied().ok_or_else(|| RtError::internal(format_args!("no field {slot}")))
-                }
+                Obj::Instance(i) => i
+                    .fields
+                    .get(slot as usize)
+                    .copied()
+                    .ok_or_else(|| RtError::internal(format_args!("no field {slot}"))),
                 o => Err(RtError::internal(format_args!("field of a {}", o.kind_name()))),
             },
             Value::Nil => Err(RtError::unwrapped_nil()),

@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use newt_compiler::bytecode::{
-    CaptureSrc, ClassProto, Constant, FieldProto, FuncProto, GlobalKind, GlobalSlot, Image, LocalInfo, ModuleProto,
-    Op, ProtoKind,
+    CaptureSrc, ClassProto, Constant, FieldProto, FuncProto, GlobalKind, GlobalSlot, Image, LocalInfo, ModuleProto, Op,
+    ProtoKind,
 };
 use newt_compiler::types::{ClassId, FuncId};
 use newt_vm::{Io, RunOutcome, SharedBuf, Vm, VmOptions};
@@ -147,7 +147,10 @@ impl Asm {
             short_name: name.into(),
             module: "t".into(),
             superclass,
-            fields: fields.iter().map(|f| FieldProto { name: f.to_string(), ty: "int".into(), default: None }).collect(),
+            fields: fields
+                .iter()
+                .map(|f| FieldProto { name: f.to_string(), ty: "int".into(), default: None })
+                .collect(),
             vtable: vec![],
             hash: 0,
         });

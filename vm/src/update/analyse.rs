@@ -1,0 +1,591 @@
+//! Step 1 of an update: compile the new version and compare it with the running one.
+//!
+//! The new modules are overlaid on the running program's sources and the *whole* program is
+//! checked again (so an unchanged module that calls a function whose signature changed is
+//! rejected, never crashed), then compiled to a fresh [`Image`]. That image uses its own id
+//! spaces; analysis maps them onto the VM's by qualified name — an existing function, class or
+//! global keeps its id, a new one gets the next free id, a removed one keeps its entry but loses
+//! its name — and rewrites every operand that names an id (global slots, classes, lambdas, type
+//! tests). After that, "did this function change" is a plain comparison of instruction streams,
+//! which is exactly the spec's definition of an affected function (its bytecode changes, whether
+//! because its source did or because a layout or signature it uses did).
+//!
+//! Nothing here changes the running program: the result is a [`Plan`] for staging, or a
+//! [`Rejection`] with the diagnostics `newt check` would print.
+
+use super::report::ChangeSet;
+use super::state::{from_source_map, ModuleSource};
+use crate::vm::Vm;
+use newt_compiler::bytecode::{ClassProto, GlobalKind, Image, Op, ProtoKind};
+use newt_compiler::diag::render_all;
+use newt_compiler::loader::MemLoader;
+use newt_compiler::types::{ClassId, FuncId, RtType};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// The default time to wait for a safe point.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the caller asks for: new sources for some modules.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    /// New (or added) modules; every other module keeps its running source.
+    pub modules: Vec<ModuleSource>,
+    /// How long to wait for a safe point before aborting.
+    pub timeout: Duration,
+    /// Stop after analysis (report the change set or the rejection; change nothing).
+    pub dry_run: bool,
+}
+
+impl UpdateRequest {
+    /// A request replacing module `module` with `text` (its display path is derived from the name).
+    pub fn module(module: &str, text: &str) -> UpdateRequest {
+        UpdateRequest { modules: Vec::new(), timeout: DEFAULT_TIMEOUT, dry_run: false }.with(module, text)
+    }
+
+    /// Adds (or replaces) one more module.
+    pub fn with(mut self, module: &str, text: &str) -> UpdateRequest {
+        let path = format!("{}.newt", module.replace('.', "/"));
+        self.modules.retain(|m| m.module != module);
+        self.modules.push(ModuleSource { module: module.into(), path, text: text.into() });
+        self
+    }
+
+    /// Sets the safe-point timeout.
+    pub fn timeout(mut self, t: Duration) -> UpdateRequest {
+        self.timeout = t;
+        self
+    }
+}
+
+/// Why analysis refused an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+    /// Rendered compiler diagnostics (empty for the engine's own rejections).
+    pub diagnostics: String,
+}
+
+impl Rejection {
+    fn new(reason: impl Into<String>) -> Rejection {
+        Rejection { reason: reason.into(), diagnostics: String::new() }
+    }
+}
+
+/// What staging does with one function of the new image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FnAction {
+    /// Identical to the running version: keep the running `Function`.
+    Keep,
+    /// Install under the same id. `affected` when the instructions differ (no frame may be
+    /// running it at commit); otherwise only metadata (lines, locals, hash) changed.
+    Replace { affected: bool },
+    /// A new id.
+    Add,
+}
+
+/// What staging does with one class of the new image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClassAction {
+    Keep,
+    /// Install under the same id; `layout` when live instances need a new layout.
+    Replace {
+        layout: bool,
+    },
+    Add,
+}
+
+/// What staging does with one global slot of the new image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GlobalAction {
+    Keep,
+    /// Update the slot's description; a var keeps its value, a function slot gets its function.
+    Info,
+    /// Run the initialiser (a new var or const, or a const whose initialiser changed).
+    Init,
+    /// A new function slot.
+    AddFunction,
+}
+
+/// How the instances of one class whose layout changed are rebuilt (the default policy).
+#[derive(Debug, Clone)]
+pub(crate) struct ClassMigration {
+    /// VM id (unchanged by the update).
+    pub class: ClassId,
+    /// For each field slot of the new layout: the old slot whose value is copied, or `None` when
+    /// the field's default function fills it.
+    pub copy: Vec<Option<usize>>,
+    /// (new slot, default function as a VM id) for every field that is not copied.
+    pub defaults: Vec<(usize, FuncId)>,
+}
+
+/// The result of analysis: the translated new image and what to do with each entry.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The new image, its operands rewritten into the VM's id spaces; its vectors are still
+    /// indexed by the image's own ids (use the maps).
+    pub image: Image,
+    pub fmap: Vec<FuncId>,
+    pub cmap: Vec<ClassId>,
+    pub gmap: Vec<u32>,
+    pub fn_actions: Vec<FnAction>,
+    pub class_actions: Vec<ClassAction>,
+    pub global_actions: Vec<GlobalAction>,
+    /// VM function ids that no stack may hold at commit (changed code, removed).
+    pub affected: HashSet<u32>,
+    pub removed_funcs: Vec<u32>,
+    pub removed_classes: Vec<u32>,
+    pub removed_globals: Vec<u32>,
+    pub migrations: Vec<ClassMigration>,
+    pub changes: ChangeSet,
+    /// The sources of the new version (become the base of the next update).
+    pub sources: Vec<ModuleSource>,
+}
+
+/// Analyses `req` against the running program (see the module docs). May run a collection (to
+/// count the live instances of removed classes), so call it only where every value is rooted.
+pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejection> {
+    if req.modules.is_empty() {
+        return Err(Rejection::new("the update names no module"));
+    }
+    let root = vm.tables.root_module.clone();
+    let mut sources = vm.dsu.sources.clone();
+    for m in &req.modules {
+        match sources.iter_mut().find(|s| s.module == m.module) {
+            Some(s) => {
+                s.text = m.text.clone();
+                if !m.path.is_empty() {
+                    s.path = m.path.clone();
+                }
+            }
+            None => sources.push(m.clone()),
+        }
+    }
+    let loader = MemLoader {
+        modules: sources.iter().map(|s| (s.module.clone(), s.path.clone(), s.text.clone())).collect(),
+        stdlib: Some(newt_stdlib::source),
+    };
+    let program =
+        newt_compiler::check::check_program(&loader, &root).map_err(|(diags, map)| compile_error(&diags, &map))?;
+    let image = newt_compiler::codegen::generate(&program).map_err(|diags| compile_error(&diags, &program.sources))?;
+    let sources = from_source_map(&image.sources);
+    diff(vm, image, sources)
+}
+
+fn compile_error(diags: &[newt_compiler::Diagnostic], map: &newt_compiler::SourceMap) -> Rejection {
+    let n = diags.iter().filter(|d| d.severity == newt_compiler::diag::Severity::Error).count();
+    Rejection {
+        reason: format!("the new version does not compile ({n} error{})", if n == 1 { "" } else { "s" }),
+        diagnostics: render_all(diags, map),
+    }
+}
+
+/// Keys names by (name, occurrence) so that two entries with one name stay distinct.
+fn keyed<'a>(items: impl Iterator<Item = (u32, &'a str)>) -> HashMap<(String, u32), u32> {
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut out = HashMap::new();
+    for (id, name) in items {
+        let n = seen.entry(name).or_insert(0);
+        out.insert((name.to_string(), *n), id);
+        *n += 1;
+    }
+    out
+}
+
+/// The (name, occurrence) key of each entry of a list of names.
+fn keys<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(String, u32)> {
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    names
+        .map(|name| {
+            let n = seen.entry(name).or_insert(0);
+            *n += 1;
+            (name.to_string(), *n - 1)
+        })
+        .collect()
+}
+
+/// Maps the image's ids onto the VM's, decides every action and computes the change set.
+fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Plan, Rejection> {
+    let t = &vm.tables;
+    let removed = &vm.dsu;
+    let old_f = keyed(
+        t.functions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.removed_funcs.contains(&(*i as u32)))
+            .map(|(i, f)| (i as u32, f.proto.name.as_str())),
+    );
+    let old_c = keyed(
+        t.classes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.removed_classes.contains(&(*i as u32)))
+            .map(|(i, c)| (i as u32, c.name.as_str())),
+    );
+    let old_g = keyed(
+        t.global_info
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.removed_globals.contains(&(*i as u32)))
+            .map(|(i, g)| (i as u32, g.slot.name.as_str())),
+    );
+
+    // Ids: existing names keep theirs, new names get fresh ones.
+    let mut matched_f = HashSet::new();
+    let mut next = t.functions.len() as u32;
+    let mut fmap = Vec::with_capacity(image.functions.len());
+    let mut fresh_f = Vec::with_capacity(image.functions.len());
+    for (key, f) in keys(image.functions.iter().map(|f| f.name.as_str())).into_iter().zip(&image.functions) {
+        let old = old_f.get(&key).copied().filter(|&id| {
+            // A lambda whose captures changed cannot take over the old one's closures.
+            let o = &t.functions[id as usize].proto;
+            !(matches!(o.kind, ProtoKind::Lambda { .. }) && o.captures != f.captures)
+        });
+        match old {
+            Some(id) => {
+                matched_f.insert(id);
+                fmap.push(FuncId(id));
+                fresh_f.push(false);
+            }
+            None => {
+                fmap.push(FuncId(next));
+                next += 1;
+                fresh_f.push(true);
+            }
+        }
+    }
+    let mut matched_c = HashSet::new();
+    let mut next = t.classes.len() as u32;
+    let mut cmap = Vec::with_capacity(image.classes.len());
+    for key in keys(image.classes.iter().map(|c| c.name.as_str())) {
+        match old_c.get(&key) {
+            Some(&id) => {
+                matched_c.insert(id);
+                cmap.push(ClassId(id));
+            }
+            None => {
+                cmap.push(ClassId(next));
+                next += 1;
+            }
+        }
+    }
+    let mut matched_g = HashSet::new();
+    let mut next = t.globals.len() as u32;
+    let mut gmap = Vec::with_capacity(image.globals.len());
+    for key in keys(image.globals.iter().map(|g| g.name.as_str())) {
+        match old_g.get(&key) {
+            Some(&id) => {
+                matched_g.insert(id);
+                gmap.push(id);
+            }
+            None => {
+                gmap.push(next);
+                next += 1;
+            }
+        }
+    }
+
+    translate(&mut image, &fmap, &cmap, &gmap);
+
+    let mut reasons = Vec::new();
+    let mut changes = ChangeSet::default();
+    let mut affected = HashSet::new();
+
+    // Functions.
+    let mut fn_actions = Vec::with_capacity(image.functions.len());
+    for (i, p) in image.functions.iter().enumerate() {
+        let id = fmap[i];
+        let reported = matches!(p.kind, ProtoKind::Module | ProtoKind::Method { .. });
+        if fresh_f[i] {
+            fn_actions.push(FnAction::Add);
+            if reported {
+                changes.functions.added.push(p.name.clone());
+            }
+            continue;
+        }
+        let o = &t.functions[id.0 as usize].proto;
+        let same_code = o.code == p.code
+            && o.consts == p.consts
+            && o.captures == p.captures
+            && o.arity == p.arity
+            && o.num_locals == p.num_locals
+            && o.kind == p.kind;
+        let same_meta = o.lines == p.lines && o.locals == p.locals && o.hash == p.hash && o.path == p.path;
+        let action = if same_code && same_meta { FnAction::Keep } else { FnAction::Replace { affected: !same_code } };
+        if !same_code {
+            affected.insert(id.0);
+        }
+        if reported && (!same_code || o.hash != p.hash) {
+            changes.functions.changed.push(p.name.clone());
+        }
+        fn_actions.push(action);
+    }
+    let mut removed_funcs = Vec::new();
+    for &id in old_f.values() {
+        if !matched_f.contains(&id) {
+            removed_funcs.push(id);
+            affected.insert(id);
+            let o = &t.functions[id as usize].proto;
+            if matches!(o.kind, ProtoKind::Module | ProtoKind::Method { .. }) {
+                changes.functions.removed.push(o.name.clone());
+            }
+        }
+    }
+    removed_funcs.sort_unstable();
+
+    // Classes.
+    let mut class_actions = Vec::with_capacity(image.classes.len());
+    let mut migrations = Vec::new();
+    for (i, c) in image.classes.iter().enumerate() {
+        let id = cmap[i];
+        let Some(o) = t.classes.get(id.0 as usize).filter(|_| matched_c.contains(&id.0)) else {
+            class_actions.push(ClassAction::Add);
+            changes.classes.added.push(c.name.clone());
+            continue;
+        };
+        let same_layout = o.superclass == c.superclass
+            && o.fields.len() == c.fields.len()
+            && o.fields.iter().zip(&c.fields).all(|(a, b)| a.name == b.name && a.ty == b.ty);
+        let same_rest = o.fields.iter().zip(&c.fields).all(|(a, b)| a.default == b.default)
+            && o.vtable.len() == c.vtable.len()
+            && o.vtable.iter().zip(&c.vtable).all(|(a, (n, f))| a == f && o.method_names.contains(n))
+            && o.method_names.iter().zip(&c.vtable).all(|(a, (n, _))| a == n)
+            && o.short_name == c.short_name
+            && o.module == c.module;
+        if same_layout && same_rest {
+            class_actions.push(ClassAction::Keep);
+            continue;
+        }
+        class_actions.push(ClassAction::Replace { layout: !same_layout });
+        changes.classes.changed.push(c.name.clone());
+        if !same_layout {
+            migrations.push(plan_migration(id, o, c, &mut reasons));
+        }
+    }
+    let mut removed_classes = Vec::new();
+    for &id in old_c.values() {
+        if !matched_c.contains(&id) {
+            removed_classes.push(id);
+            changes.classes.removed.push(t.classes[id as usize].name.clone());
+        }
+    }
+    removed_classes.sort_unstable();
+
+    // Globals (function slots follow their functions; vars and consts are reported).
+    let new_index: HashMap<u32, usize> = fmap.iter().enumerate().map(|(k, f)| (f.0, k)).collect();
+    let old_hash = |f: FuncId| t.functions.get(f.0 as usize).map(|f| f.proto.hash);
+    let new_hash = |f: FuncId| new_index.get(&f.0).map(|&k| image.functions[k].hash);
+    let mut global_actions = Vec::with_capacity(image.globals.len());
+    for (i, g) in image.globals.iter().enumerate() {
+        let slot = gmap[i];
+        let Some(o) = t.global_info.get(slot as usize).filter(|_| matched_g.contains(&slot)) else {
+            match g.kind {
+                GlobalKind::Function(_) => global_actions.push(GlobalAction::AddFunction),
+                _ => {
+                    global_actions.push(GlobalAction::Init);
+                    changes.globals.added.push(g.name.clone());
+                }
+            }
+            continue;
+        };
+        let short = &o.short_name;
+        let action = match (&o.slot.kind, &g.kind) {
+            (GlobalKind::Function(a), GlobalKind::Function(b)) => {
+                if a == b && o.slot.ty == g.ty {
+                    GlobalAction::Keep
+                } else {
+                    GlobalAction::Info
+                }
+            }
+            (GlobalKind::Var { init: a }, GlobalKind::Var { init: b }) => {
+                if o.slot.ty != g.ty {
+                    reasons.push(format!(
+                        "global '{}' changed type from {} to {}; add `migrate var {short}: {} = ...` to the update script",
+                        g.name, o.slot.ty, g.ty, g.ty
+                    ));
+                }
+                if old_hash(*a) != new_hash(*b) {
+                    changes.globals.changed.push(g.name.clone());
+                }
+                if a == b && o.slot.ty == g.ty {
+                    GlobalAction::Keep
+                } else {
+                    GlobalAction::Info
+                }
+            }
+            (GlobalKind::Const { init: a }, GlobalKind::Const { init: b }) => {
+                let init_changed = a != b || affected.contains(&b.0) || old_hash(*a) != new_hash(*b);
+                if init_changed || o.slot.ty != g.ty {
+                    changes.globals.changed.push(g.name.clone());
+                    GlobalAction::Init
+                } else {
+                    GlobalAction::Keep
+                }
+            }
+            (a, b) => {
+                reasons.push(format!(
+                    "global '{}' changed from a {} to a {}; remove it and add a new one under another name",
+                    g.name,
+                    kind_name(a),
+                    kind_name(b)
+                ));
+                GlobalAction::Keep
+            }
+        };
+        global_actions.push(action);
+    }
+    let mut removed_globals = Vec::new();
+    for &slot in old_g.values() {
+        if !matched_g.contains(&slot) {
+            removed_globals.push(slot);
+            let g = &t.global_info[slot as usize].slot;
+            if !matches!(g.kind, GlobalKind::Function(_)) {
+                changes.globals.removed.push(g.name.clone());
+            }
+        }
+    }
+    removed_globals.sort_unstable();
+
+    // A removed class with live instances has nowhere to go without a migration.
+    if !removed_classes.is_empty() {
+        vm.collect();
+        for &id in &removed_classes {
+            let n = vm.heap.instances_of(&[ClassId(id)]).len();
+            if n > 0 {
+                let name = &vm.tables.classes[id as usize].short_name;
+                reasons.push(format!(
+                    "class {} is removed but has {n} live instance{}; add a migration (`migrate NewClass(o: old.{name})`) to the update script or keep the class",
+                    vm.tables.classes[id as usize].name,
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+        }
+    }
+    if !reasons.is_empty() {
+        return Err(Rejection::new(reasons.join("; ")));
+    }
+    for c in [&mut changes.functions, &mut changes.classes, &mut changes.globals] {
+        c.added.sort();
+        c.changed.sort();
+        c.removed.sort();
+    }
+    Ok(Plan {
+        image,
+        fmap,
+        cmap,
+        gmap,
+        fn_actions,
+        class_actions,
+        global_actions,
+        affected,
+        removed_funcs,
+        removed_classes,
+        removed_globals,
+        migrations,
+        changes,
+        sources,
+    })
+}
+
+fn kind_name(k: &GlobalKind) -> &'static str {
+    match k {
+        GlobalKind::Function(_) => "function",
+        GlobalKind::Var { .. } => "var",
+        GlobalKind::Const { .. } => "const",
+    }
+}
+
+/// The default policy for one class whose layout changed: same name and type → copied; a new
+/// field → its default; anything else is a rejection reason naming the field and what to add.
+fn plan_migration(
+    id: ClassId,
+    old: &crate::globals::RtClass,
+    new: &ClassProto,
+    reasons: &mut Vec<String>,
+) -> ClassMigration {
+    let short = &new.short_name;
+    let mut copy = Vec::with_capacity(new.fields.len());
+    let mut defaults = Vec::new();
+    for (slot, f) in new.fields.iter().enumerate() {
+        match old.fields.iter().position(|o| o.name == f.name) {
+            Some(k) if old.fields[k].ty == f.ty => copy.push(Some(k)),
+            Some(k) => {
+                reasons.push(format!(
+                    "field '{}' of class {} changed type from {} to {}; add a migration that sets it: `migrate {short}(o: old.{short}) {{ self.{} = ... }}`",
+                    f.name, new.name, old.fields[k].ty, f.ty, f.name
+                ));
+                copy.push(None);
+            }
+            None => {
+                copy.push(None);
+                match f.default {
+                    Some(d) => defaults.push((slot, d)),
+                    None => reasons.push(format!(
+                        "new field '{}' of class {} has no value for the live instances; give it a default (`{}: {} = ...`) or add `migrate {short}(o: old.{short}) {{ self.{} = ... }}` to the update script",
+                        f.name, new.name, f.name, f.ty, f.name
+                    )),
+                }
+            }
+        }
+    }
+    ClassMigration { class: id, copy, defaults }
+}
+
+/// Rewrites every id in the image into the VM's id spaces.
+fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gmap: &[u32]) {
+    let f = |x: FuncId| fmap.get(x.0 as usize).copied().unwrap_or(x);
+    let c = |x: u32| cmap.get(x as usize).map(|c| c.0).unwrap_or(x);
+    let g = |x: u32| gmap.get(x as usize).copied().unwrap_or(x);
+    let ty = |x: u32| match RtType::decode(x) {
+        Some(RtType::Class(k)) => RtType::Class(ClassId(c(k.0))).encode(),
+        _ => x,
+    };
+    for p in &mut image.functions {
+        for op in &mut p.code {
+            *op = match *op {
+                Op::LoadGlobal(s) => Op::LoadGlobal(g(s)),
+                Op::StoreGlobal(s) => Op::StoreGlobal(g(s)),
+                Op::CallGlobal(s, n) => Op::CallGlobal(g(s), n),
+                Op::CallSuper(k, v, n) => Op::CallSuper(c(k), v, n),
+                Op::New(k, n) => Op::New(c(k), n),
+                Op::Closure(l) => Op::Closure(f(FuncId(l)).0),
+                Op::Is(t) => Op::Is(ty(t)),
+                Op::As(t) => Op::As(ty(t)),
+                Op::AsOpt(t) => Op::AsOpt(ty(t)),
+                other => other,
+            };
+        }
+        p.kind = match p.kind.clone() {
+            ProtoKind::Method { class } => ProtoKind::Method { class: ClassId(c(class.0)) },
+            ProtoKind::Lambda { parent, index } => ProtoKind::Lambda { parent: f(parent), index },
+            ProtoKind::GlobalInit { slot } => ProtoKind::GlobalInit { slot: g(slot) },
+            ProtoKind::FieldDefault { class, field } => ProtoKind::FieldDefault { class: ClassId(c(class.0)), field },
+            ProtoKind::Module => ProtoKind::Module,
+        };
+    }
+    for k in &mut image.classes {
+        k.superclass = k.superclass.map(|s| ClassId(c(s.0)));
+        for fd in &mut k.fields {
+            fd.default = fd.default.map(f);
+        }
+        for (_, m) in &mut k.vtable {
+            *m = f(*m);
+        }
+    }
+    for gl in &mut image.globals {
+        gl.kind = match gl.kind {
+            GlobalKind::Function(x) => GlobalKind::Function(f(x)),
+            GlobalKind::Var { init } => GlobalKind::Var { init: f(init) },
+            GlobalKind::Const { init } => GlobalKind::Const { init: f(init) },
+        };
+    }
+    for m in &mut image.modules {
+        for s in m.init_order.iter_mut().chain(m.slots.iter_mut()) {
+            *s = g(*s);
+        }
+        for k in &mut m.classes {
+            *k = ClassId(c(k.0));
+        }
+    }
+    image.main = image.main.map(g);
+}

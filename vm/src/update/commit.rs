@@ -1,0 +1,113 @@
+//! Steps 4–6 in the stopped world: install the staged tables, swap every affected object with
+//! its new version (a reversible bulk `become`: [`crate::Heap::swap_objects`]), run the new
+//! fields' defaults and the new initialisers against the new state, validate, and either keep
+//! everything (commit) or undo the swaps and put the old tables back (abort).
+//!
+//! Why swap before running code: defaults and initialisers are new code, and new code must
+//! never see an old-layout object. Because the swap is its own inverse, doing it first costs
+//! nothing on the abort path: the old objects sit in the new handles (rooted) until then.
+//! Side effects that new code has on objects it did not create (e.g. an initialiser pushing to an
+//! existing list) are not undone by an abort; updates.md's staging area would need copy-on-write
+//! for that.
+
+use super::analyse::Plan;
+use super::migrate::{build_instances, check_filled, set_field, Migrated};
+use super::report::Counts;
+use super::staging::stage_tables;
+use crate::value::Value;
+use crate::vm::Vm;
+use std::time::Instant;
+
+/// What a successful commit did.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Committed {
+    pub counts: Counts,
+    /// Microseconds spent in the swap and table installation.
+    pub commit_us: u64,
+}
+
+impl Vm {
+    /// Stages `plan` and commits it, or aborts with the reason leaving the program as it was.
+    /// The world must be stopped: called between steps, or from a built-in of the requesting fiber.
+    pub(crate) fn stage_and_commit(&mut self, plan: &Plan) -> Result<Committed, String> {
+        if !plan.migrations.is_empty() {
+            // Only reachable instances are migrated (and counted).
+            self.collect();
+        }
+        let staged = stage_tables(self, plan)?;
+        let roots_before = self.roots.len();
+        let migrated = build_instances(self, plan);
+        let t0 = Instant::now();
+        let old_tables = std::mem::replace(&mut self.tables, staged.tables);
+        let (done, swapped) = swap_all(self, &migrated);
+        let mut commit_us = t0.elapsed().as_micros() as u64;
+        let result = match swapped {
+            Ok(()) => self.run_new_code(&migrated, &staged.inits),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                let t1 = Instant::now();
+                self.roots.truncate(roots_before);
+                let dsu = &mut self.dsu;
+                dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
+                dsu.removed_classes.extend(plan.removed_classes.iter().copied());
+                dsu.removed_globals.extend(plan.removed_globals.iter().copied());
+                dsu.sources = plan.sources.clone();
+                dsu.version += 1;
+                commit_us += t1.elapsed().as_micros() as u64;
+                let counts = Counts { instances_migrated: migrated.pairs.len(), ..Counts::default() };
+                Ok(Committed { counts, commit_us })
+            }
+            Err(e) => {
+                // Undo in reverse order; each swap is its own inverse.
+                for &(old, new) in migrated.pairs[..done].iter().rev() {
+                    let _ = self.heap.swap_objects(old, new);
+                }
+                self.tables = old_tables;
+                self.roots.truncate(roots_before);
+                Err(e)
+            }
+        }
+    }
+
+    /// Fills new fields from their defaults, runs the new initialisers, and validates.
+    fn run_new_code(
+        &mut self,
+        migrated: &Migrated,
+        inits: &[(u32, newt_compiler::types::FuncId)],
+    ) -> Result<(), String> {
+        for &(h, slot, f) in &migrated.defaults {
+            let v = self.run_isolated(Value::Func(f))?;
+            set_field(self, h, slot, v);
+        }
+        for &(slot, f) in inits {
+            let v = self.run_isolated(Value::Func(f))?;
+            self.tables.set_global(slot, v);
+        }
+        check_filled(self, migrated)
+    }
+
+    /// Runs `f()` to completion outside any fiber (also when called from a built-in of the running
+    /// fiber, whose stack `invoke` sets aside); a runtime error becomes its one-line message.
+    pub(crate) fn run_isolated(&mut self, f: Value) -> Result<Value, String> {
+        let current = self.current.take();
+        let r = self.invoke(f, &[]);
+        self.current = current;
+        r.map_err(|e| {
+            let at = e.trace.first().map(|t| format!(" (in {} line {})", t.function, t.line)).unwrap_or_default();
+            format!("runtime error while staging: {}{at}", e.error.msg)
+        })
+    }
+}
+
+/// Swaps every (old, new) pair in order; returns how many were swapped (all of them unless a
+/// handle was dead, which rooting rules out) so that an abort undoes exactly those.
+fn swap_all(vm: &mut Vm, m: &Migrated) -> (usize, Result<(), String>) {
+    for (i, &(old, new)) in m.pairs.iter().enumerate() {
+        if let Err(e) = vm.heap.swap_objects(old, new) {
+            return (i, Err(format!("internal: {e}")));
+        }
+    }
+    (m.pairs.len(), Ok(()))
+}

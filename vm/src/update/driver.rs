@@ -1,0 +1,222 @@
+//! The engine's entry points: [`Vm::update`] for embedders (tests, the control port, the REPL),
+//! and the request/poll pair behind `std.dsu`'s `apply` (the requesting fiber polls between short
+//! sleeps, so it is parked — at an update point — while it waits).
+//!
+//! One update at a time: a request made while another is pending is aborted at once.
+
+use super::analyse::{analyse, Plan, Rejection, UpdateRequest};
+use super::report::{ChangeSet, Counts, Outcome, Timings, UpdateReport};
+use super::safepoint::{holders, Holder};
+use crate::vm::{Step, Vm};
+use std::time::{Duration, Instant};
+
+/// An analysed update waiting for its safe point.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub id: u64,
+    pub plan: Plan,
+    pub started: Instant,
+    pub timeout: Duration,
+    pub analyse_us: u64,
+}
+
+impl Vm {
+    /// Applies an update: analyses it, runs the program until a safe point (at most
+    /// `req.timeout`), then stages and commits it, or reports why not. Call it between steps.
+    /// The report is also recorded in the history (dry runs excepted).
+    pub fn update(&mut self, req: UpdateRequest) -> UpdateReport {
+        if self.current.is_some() {
+            let id = self.take_id();
+            return self.finish_report(id, Outcome::Aborted, "update requested while a fiber runs".into(), None);
+        }
+        let id = self.request_update(req);
+        loop {
+            if self.poll_update(id) {
+                break;
+            }
+            if let Step::Finished(_) = self.step() {
+                self.abort_pending(id, "the program ended before a safe point was reached".into());
+                break;
+            }
+        }
+        self.report(id).cloned().unwrap_or_else(|| self.lost(id))
+    }
+
+    /// Analyses an update and queues it; returns its id. A rejection (or a dry run) is final at
+    /// once: [`Vm::poll_update`] then returns true.
+    pub fn request_update(&mut self, req: UpdateRequest) -> u64 {
+        let id = self.take_id();
+        if self.dsu.pending.is_some() {
+            self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
+            return id;
+        }
+        let t0 = Instant::now();
+        let analysed = analyse(self, &req);
+        let analyse_us = t0.elapsed().as_micros() as u64;
+        let timings = Timings { analyse_us, ..Timings::default() };
+        match analysed {
+            Err(Rejection { reason, diagnostics }) => {
+                let mut r = self.make_report(id, Outcome::Rejected, reason, ChangeSet::default(), timings);
+                r.diagnostics = diagnostics;
+                self.dsu.history.push(r);
+            }
+            Ok(plan) if req.dry_run => {
+                let r = self.make_report(id, Outcome::Committed, String::new(), plan.changes, timings);
+                self.dsu.unrecorded.push(r);
+            }
+            Ok(plan) => {
+                // The requesting fiber waits inside `std.dsu`; if its own stack is affected it can
+                // never reach a safe point.
+                if let Some(me) = self.current {
+                    if let Some(h) = holders(self, &plan.affected).into_iter().find(|h| h.fiber == me) {
+                        let reason = format!("the requesting fiber would itself be affected: {h}");
+                        let r = self.make_report(id, Outcome::Rejected, reason, plan.changes, timings);
+                        self.dsu.history.push(r);
+                        return id;
+                    }
+                }
+                self.dsu.pending =
+                    Some(Pending { id, plan, started: Instant::now(), timeout: req.timeout, analyse_us });
+            }
+        }
+        id
+    }
+
+    /// Commits update `id` if this is a safe point, aborts it after its timeout; true once it has
+    /// an outcome ([`Vm::update_report`]).
+    pub fn poll_update(&mut self, id: u64) -> bool {
+        if self.report(id).is_some() {
+            return true;
+        }
+        let Some(p) = self.dsu.pending.as_ref().filter(|p| p.id == id) else {
+            return true;
+        };
+        let held: Vec<Holder> = holders(self, &p.plan.affected);
+        if held.is_empty() {
+            let Some(p) = self.dsu.pending.take() else { return true };
+            let wait_us = p.started.elapsed().as_micros() as u64;
+            let t0 = Instant::now();
+            let result = self.stage_and_commit(&p.plan);
+            let pause_us = t0.elapsed().as_micros() as u64;
+            let mut timings = Timings { analyse_us: p.analyse_us, wait_us, pause_us, commit_us: 0 };
+            let (outcome, reason, counts) = match result {
+                Ok(c) => {
+                    timings.commit_us = c.commit_us;
+                    (Outcome::Committed, String::new(), c.counts)
+                }
+                Err(e) => (Outcome::Aborted, e, Counts::default()),
+            };
+            let mut r = self.make_report(id, outcome, reason, p.plan.changes, timings);
+            r.counts = counts;
+            self.dsu.history.push(r);
+            return true;
+        }
+        if p.started.elapsed() >= p.timeout {
+            let list: Vec<String> = held.iter().map(|h| h.to_string()).collect();
+            let reason = format!("no safe point within {} ms: held back by {}", p.timeout.as_millis(), list.join("; "));
+            self.abort_pending(id, reason);
+            return true;
+        }
+        false
+    }
+
+    /// The report of update `id`, once it has an outcome.
+    pub fn update_report(&self, id: u64) -> Option<&UpdateReport> {
+        self.report(id)
+    }
+
+    /// `dsu.version()`: the number of committed updates.
+    pub fn dsu_version(&self) -> u64 {
+        self.dsu.version
+    }
+
+    /// Every update that reached analysis, oldest first.
+    pub fn dsu_history(&self) -> &[UpdateReport] {
+        &self.dsu.history
+    }
+
+    /// Live instances of the class named `name` (qualified, or short when unambiguous),
+    /// subclasses included. Collects first, so only reachable instances count.
+    pub fn dsu_instances(&mut self, name: &str) -> Option<usize> {
+        let removed = &self.dsu.removed_classes;
+        let class = self
+            .tables
+            .classes
+            .iter()
+            .filter(|c| !removed.contains(&c.id.0))
+            .find(|c| c.name == name)
+            .or_else(|| {
+                self.tables.classes.iter().filter(|c| !removed.contains(&c.id.0)).find(|c| c.short_name == name)
+            })
+            .map(|c| c.id)?;
+        self.collect();
+        Some(self.instances_of(class, true).len())
+    }
+
+    /// Refuses a malformed request (unreadable file, unsupported script) without recording it in
+    /// the history; returns the id its report can be read under.
+    pub(crate) fn refuse_request(&mut self, reason: String) -> u64 {
+        let id = self.take_id();
+        let r = self.make_report(id, Outcome::Rejected, reason, ChangeSet::default(), Timings::default());
+        self.dsu.unrecorded.push(r);
+        id
+    }
+
+    fn report(&self, id: u64) -> Option<&UpdateReport> {
+        self.dsu.history.iter().rev().find(|r| r.id == id).or_else(|| self.dsu.unrecorded.iter().find(|r| r.id == id))
+    }
+
+    fn take_id(&mut self) -> u64 {
+        let id = self.dsu.next_id.max(1);
+        self.dsu.next_id = id + 1;
+        id
+    }
+
+    fn abort_pending(&mut self, id: u64, reason: String) {
+        if let Some(p) = self.dsu.pending.take_if(|p| p.id == id) {
+            let timings = Timings {
+                analyse_us: p.analyse_us,
+                wait_us: p.started.elapsed().as_micros() as u64,
+                ..Timings::default()
+            };
+            let r = self.make_report(id, Outcome::Aborted, reason, p.plan.changes, timings);
+            self.dsu.history.push(r);
+        }
+    }
+
+    fn finish_report(&mut self, id: u64, outcome: Outcome, reason: String, changes: Option<ChangeSet>) -> UpdateReport {
+        let r = self.make_report(id, outcome, reason, changes.unwrap_or_default(), Timings::default());
+        self.dsu.history.push(r.clone());
+        r
+    }
+
+    fn make_report(
+        &self,
+        id: u64,
+        outcome: Outcome,
+        reason: String,
+        changes: ChangeSet,
+        timings: Timings,
+    ) -> UpdateReport {
+        UpdateReport {
+            id,
+            outcome,
+            reason,
+            diagnostics: String::new(),
+            changes,
+            counts: Counts::default(),
+            timings,
+            version: self.dsu.version,
+        }
+    }
+
+    fn lost(&self, id: u64) -> UpdateReport {
+        self.make_report(
+            id,
+            Outcome::Aborted,
+            "internal: the update's report was lost".into(),
+            ChangeSet::default(),
+            Timings::default(),
+        )
+    }
+}

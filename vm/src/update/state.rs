@@ -1,0 +1,57 @@
+//! What the engine remembers between updates: the running program's sources (the base every
+//! analysis overlays new modules on), the version counter, the history, and which table entries
+//! earlier updates removed (they stay in the tables for frames and closures that still use them,
+//! but no longer answer to their names).
+
+use super::report::UpdateReport;
+use newt_compiler::diag::SourceMap;
+use std::collections::HashSet;
+
+/// One module's source as the running program was compiled from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSource {
+    /// Dotted module name (`shop`, `shop.model`, `std.json`).
+    pub module: String,
+    /// Display path (diagnostics, stack traces).
+    pub path: String,
+    pub text: String,
+}
+
+/// The engine's state inside a [`crate::Vm`].
+#[derive(Debug, Default)]
+pub struct DsuState {
+    /// Every module of the running program.
+    pub(crate) sources: Vec<ModuleSource>,
+    /// `dsu.version()`: committed updates so far.
+    pub(crate) version: u64,
+    /// Every update that reached analysis, oldest first.
+    pub(crate) history: Vec<UpdateReport>,
+    /// Id of the next update.
+    pub(crate) next_id: u64,
+    /// Function ids removed (or superseded) by committed updates.
+    pub(crate) removed_funcs: HashSet<u32>,
+    /// Class ids removed by committed updates.
+    pub(crate) removed_classes: HashSet<u32>,
+    /// Global slots removed by committed updates.
+    pub(crate) removed_globals: HashSet<u32>,
+    /// The update waiting for its safe point, if any.
+    pub(crate) pending: Option<super::driver::Pending>,
+    /// Reports of dry runs and of requests refused as malformed (not part of the history).
+    pub(crate) unrecorded: Vec<UpdateReport>,
+}
+
+impl DsuState {
+    /// The state of a program freshly loaded from an image compiled from `sources`.
+    pub fn new(sources: &SourceMap) -> DsuState {
+        DsuState { sources: from_source_map(sources), next_id: 1, ..DsuState::default() }
+    }
+}
+
+/// The modules of a source map (one file per module).
+pub(crate) fn from_source_map(sources: &SourceMap) -> Vec<ModuleSource> {
+    sources
+        .files()
+        .iter()
+        .map(|f| ModuleSource { module: f.module.clone(), path: f.path.clone(), text: f.text.clone() })
+        .collect()
+}

@@ -1,0 +1,130 @@
+//! `std.dsu` from inside a running program: `dsu.apply` with module files on disk, the report's
+//! outcome and reason, `dsu.version()`, `dsu.history()` and `dsu.instances()`.
+
+use newt_vm::{Io, SharedBuf, Vm, VmOptions};
+use std::path::PathBuf;
+
+/// A fresh directory holding `files` (relative path, text).
+fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("newt-dsu-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    dir
+}
+
+/// Runs `dir/main.newt` to the end and returns (stdout, stderr, exit code).
+fn run(dir: &std::path::Path) -> (String, String, i32) {
+    let program = match newt_compiler::check::check_file(&dir.join("main.newt"), newt_stdlib::source) {
+        Ok(p) => p,
+        Err((d, s)) => panic!("{}", newt_compiler::diag::render_all(&d, &s)),
+    };
+    let image = newt_compiler::codegen::generate(&program).unwrap();
+    let (out, err) = (SharedBuf::new(), SharedBuf::new());
+    let io = Io::new(Box::new(out.clone()), Box::new(err.clone()), Box::new(std::io::Cursor::new(Vec::new())));
+    let mut vm = Vm::with_options(image, vec![], VmOptions { io });
+    let outcome = vm.run();
+    (out.text(), err.text(), outcome.exit_code)
+}
+
+const MAIN: &str = "
+import std.dsu
+import lib
+
+fn show(r: dsu.UpdateReport) {
+    print(\"{r.outcome()} [{r.reason()}] v{dsu.version()}\")
+}
+
+fn main() {
+    lib.setup()
+    print(lib.greet())
+    show(dsu.apply([\"v2\"], nil))
+    print(lib.greet())
+    let n = dsu.instances(\"Item\")
+    print(\"instances {n}\")
+    show(dsu.apply([\"bad\"], nil))
+    show(dsu.apply([\"nope\"], nil))
+    show(dsu.apply([\"v2\"], \"update lib\"))
+    let h = dsu.history()
+    print(\"history {h.len()} {h[0].outcome()} {h[1].outcome()}\")
+}
+";
+
+const LIB_V1: &str = "
+class Item { name: str }
+var items: List<Item> = []
+fn setup() {
+    items.push(Item { name: \"a\" })
+    items.push(Item { name: \"b\" })
+}
+fn greet() -> str = \"v1 {items.len()}\"
+";
+
+const LIB_V2: &str = "
+class Item {
+    name: str
+    price: int = 7
+}
+var items: List<Item> = []
+fn setup() {
+    items.push(Item { name: \"a\" })
+}
+fn greet() -> str = \"v2 {items[0].name}{items[0].price} {items[1].name}{items[1].price}\"
+";
+
+#[test]
+fn apply_from_inside_the_program() {
+    let dir = tree(
+        "apply",
+        &[
+            ("main.newt", MAIN),
+            ("lib.newt", LIB_V1),
+            ("v2/lib.newt", LIB_V2),
+            ("bad/lib.newt", "fn greet() -> int = \"x\"\n"),
+        ],
+    );
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "v1 2");
+    assert_eq!(lines[1], "committed [] v1");
+    assert_eq!(lines[2], "v2 a7 b7");
+    assert_eq!(lines[3], "instances 2");
+    assert!(
+        lines[4].starts_with("rejected [the new version does not compile (") && lines[4].ends_with("] v1"),
+        "{}",
+        lines[4]
+    );
+    assert!(lines[5].starts_with("rejected [cannot read "), "{}", lines[5]);
+    assert_eq!(lines[6], "rejected [update scripts are not supported yet (only the default policy)] v1");
+    // Refused requests (unreadable path, script) are not recorded.
+    assert_eq!(lines[7], "history 2 committed rejected");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_requesting_fiber_that_would_be_affected_is_rejected() {
+    let main_v2 = MAIN.replace("print(lib.greet())\n    show", "print(\"changed \" + lib.greet())\n    show");
+    let dir = tree(
+        "self",
+        &[
+            ("main.newt", MAIN),
+            ("lib.newt", LIB_V1),
+            ("v2/lib.newt", LIB_V2),
+            ("v2/main.newt", &main_v2),
+            ("bad/lib.newt", "x"),
+        ],
+    );
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    let second = out.lines().nth(1).unwrap_or("");
+    assert!(
+        second.starts_with("rejected [the requesting fiber would itself be affected: <fiber 1> in main.main (line"),
+        "{out}"
+    );
+    assert_eq!(out.lines().nth(2), Some("v1 2"), "nothing changed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
