@@ -26,6 +26,10 @@
 //! tests themselves. Each test is named by its path under `tests/` (`lang/int/div_zero.newt`),
 //! so `cargo test --test conformance -- int/` runs one feature. A program that runs longer than
 //! 10 seconds (`NEWT_TEST_TIMEOUT_SECS` overrides this) is killed and fails.
+//!
+//! Every file that runs a program is also run under GC stress (`NEWT_STRESS_GC=1`: a collection
+//! at every allocation), as the test `stress-gc/<path>`; `cargo test --test conformance --
+//! stress-gc/` runs only those.
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,15 +52,21 @@ fn main() {
     let mut files = Vec::new();
     collect_tests(&root.join("tests"), &mut files);
     files.sort();
-    let trials = files
-        .into_iter()
-        .map(|path| {
-            let rel = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
-            let name = rel.strip_prefix("tests").unwrap_or(&rel).to_string_lossy().replace('\\', "/");
-            let root = root.clone();
-            Trial::test(name, move || run_test(&root, &rel))
-        })
-        .collect();
+    let mut trials = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
+        let name = rel.strip_prefix("tests").unwrap_or(&rel).to_string_lossy().replace('\\', "/");
+        // Every program that runs is run a second time with a collection at every allocation
+        // (`NEWT_STRESS_GC=1`, the run-time form of the `stress-gc` feature); files that only
+        // expect compile errors never reach the VM, so they have no stress run.
+        let runs = std::fs::read_to_string(&path).map(|s| !s.contains("// expect error:")).unwrap_or(true);
+        if runs {
+            let (root, rel) = (root.clone(), rel.clone());
+            trials.push(Trial::test(format!("stress-gc/{name}"), move || run_test(&root, &rel, true)));
+        }
+        let root = root.clone();
+        trials.push(Trial::test(name, move || run_test(&root, &rel, false)));
+    }
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -239,8 +249,9 @@ fn timeout() -> Duration {
 }
 
 /// Runs `newt run FILE ARGS...` from `root`, killing it after the timeout.
-fn run_program(root: &Path, file: &Path, exp: &Expectations) -> Result<Outcome, String> {
+fn run_program(root: &Path, file: &Path, exp: &Expectations, stress: bool) -> Result<Outcome, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_newt"))
+        .env("NEWT_STRESS_GC", if stress { "1" } else { "0" })
         .arg("run")
         .arg(file)
         .args(&exp.args)
@@ -301,7 +312,7 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Result<(Option<ExitStatus
     }
 }
 
-fn run_test(root: &Path, rel: &Path) -> Result<(), Failed> {
+fn run_test(root: &Path, rel: &Path, stress: bool) -> Result<(), Failed> {
     let full = root.join(rel);
     let source = std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", rel.display()))?;
     let exp = parse_expectations(&source).map_err(|e| format!("{}: {e}", rel.display()))?;
@@ -310,7 +321,7 @@ fn run_test(root: &Path, rel: &Path) -> Result<(), Failed> {
     if expects_compile_error && exp.runtime_error.is_some() {
         return Err(format!("{}: a file cannot expect both compile and runtime errors", rel.display()).into());
     }
-    let out = run_program(root, rel, &exp)?;
+    let out = run_program(root, rel, &exp, stress)?;
     let mut problems = Vec::new();
     if out.timed_out {
         problems.push(format!("timed out after {} s (killed)", timeout().as_secs()));

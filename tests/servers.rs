@@ -211,3 +211,57 @@ fn shop_orders_from_many_clients_and_manager_prints() {
     assert!(out.contains("site lyon\n  apple: 3\n  plum: 8\n"), "{out}");
     assert!(server.alive());
 }
+
+#[test]
+fn stdin_read_line_parks_only_its_fiber() {
+    use std::process::{Command, Stdio};
+    let src = "import std.io\nimport std.time\n\
+               fn ticker() {\n    for i in 0..1000 {\n        print(\"tick {i}\")\n        time.sleep(20)\n    }\n}\n\
+               fn main() {\n    spawn ticker()\n    while let l = io.read_line() {\n        print(\"got {l}\")\n    }\n    print(\"eof\")\n}\n";
+    let path = std::env::temp_dir().join(format!("newt_stdin_{}.newt", std::process::id()));
+    std::fs::write(&path, src).expect("write program");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newt"))
+        .arg("run")
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start newt");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    // Bound every wait: a watchdog kills the program if it hangs (the reads below then end).
+    let child = std::sync::Arc::new(std::sync::Mutex::new(child));
+    let watched = child.clone();
+    thread::spawn(move || {
+        thread::sleep(harness::WAIT);
+        let _ = watched.lock().map(|mut c| c.kill());
+    });
+    // Nothing on stdin yet, and the ticker keeps printing: the reader parks alone.
+    for i in 0..5 {
+        let mut line = String::new();
+        out.read_line(&mut line).expect("read");
+        assert_eq!(line, format!("tick {i}\n"));
+    }
+    stdin.write_all(b"hello\r\n").expect("write");
+    drop(stdin);
+    let mut rest = Vec::new();
+    for _ in 0..1000 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if !line.starts_with("tick") {
+            rest.push(line);
+        }
+        if rest.len() == 2 {
+            break;
+        }
+    }
+    if let Ok(mut c) = child.lock() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(rest, vec!["got hello\n".to_string(), "eof\n".to_string()]);
+}

@@ -19,6 +19,9 @@ pub struct Io {
     stderr: Box<dyn Write>,
     pub(crate) stdin: Box<dyn BufRead>,
     last_flush: Instant,
+    /// True when `stdin` is the process's own: `read_line` then parks only its fiber
+    /// (`crate::io::stdin`) instead of blocking the VM.
+    pub(crate) process_stdin: bool,
 }
 
 impl std::fmt::Debug for Io {
@@ -30,16 +33,18 @@ impl std::fmt::Debug for Io {
 impl Io {
     /// Streams over the given writers and reader.
     pub fn new(stdout: Box<dyn Write>, stderr: Box<dyn Write>, stdin: Box<dyn BufRead>) -> Io {
-        Io { buf: Vec::with_capacity(4096), stdout, stderr, stdin, last_flush: Instant::now() }
+        Io { buf: Vec::with_capacity(4096), stdout, stderr, stdin, last_flush: Instant::now(), process_stdin: false }
     }
 
     /// The process's own stdout, stderr and stdin.
     pub fn process() -> Io {
-        Io::new(
+        let mut io = Io::new(
             Box::new(std::io::stdout()),
             Box::new(std::io::stderr()),
             Box::new(std::io::BufReader::new(std::io::stdin())),
-        )
+        );
+        io.process_stdin = true;
+        io
     }
 
     /// Appends `text` and a newline to stdout.

@@ -113,7 +113,7 @@ impl Vm {
         } else {
             self.io.flush();
             let next = self.sched.next_timer();
-            if !self.io_idle(next) {
+            if !self.io_idle(next) && !self.release_held() {
                 self.deadlock();
             }
         }
@@ -169,12 +169,18 @@ impl Vm {
         if f.status != Status::Runnable {
             return;
         }
+        // Live update: a fiber at the entry of an affected function waits for the update to end.
+        if self.dsu.pending.is_some() && self.hold_at_entry(id) {
+            return;
+        }
+        let Some(f) = self.sched.fibers.get_mut(&id) else { return };
         f.status = Status::Running;
         std::mem::swap(&mut self.stack, &mut f.stack);
         std::mem::swap(&mut self.frames, &mut f.frames);
         let pending = f.pending_error.take();
         self.current = Some(id);
         self.budget = SLICE;
+        self.arm_gate();
         let exit = match pending {
             Some(e) => Exit::Error(e),
             None => self.execute(0),

@@ -5,7 +5,14 @@
 //! None of this costs anything while no update runs: stopping shares the preemption counter, and
 //! everything else is only called by the engine between scheduler steps.
 
-// The live-update engine proper (issue 4), one concern per file under `update/`.
+// The live-update engine proper (issue 4), one concern per file under `update/`:
+// analyse (compile the overlay, map ids by name, diff instruction streams, static rejections) →
+// translate (new image into the VM's id spaces) → safepoint (no frame of an affected function;
+// polled at scheduler turns / at each `dsu.apply` poll) → staging (new tables beside the old) →
+// migrate (new-layout objects, default policy) → commit (install, reversible swap, run defaults
+// and initialisers, validate; abort restores) → driver (`Vm::update`, request/poll) → report.
+// Not yet: update scripts, event-driven waiting (return barriers, holding fibers at the entry of
+// affected functions), remap/reboot, lazy migration, O(affected) instance lookup.
 pub mod analyse;
 pub mod commit;
 pub mod driver;
@@ -14,6 +21,7 @@ pub(crate) mod natives;
 pub mod report;
 pub mod safepoint;
 pub mod staging;
+mod translate;
 mod state;
 
 pub use analyse::{UpdateRequest, DEFAULT_TIMEOUT};

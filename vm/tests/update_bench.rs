@@ -37,13 +37,12 @@ fn main() {{
 }
 
 fn vm_for(src: &str) -> Vm {
-    let loader = MemLoader {
-        modules: vec![("app".into(), "app.newt".into(), src.into())],
-        stdlib: Some(newt_stdlib::source),
-    };
+    let loader =
+        MemLoader { modules: vec![("app".into(), "app.newt".into(), src.into())], stdlib: Some(newt_stdlib::source) };
     let program = newt_compiler::check::check_program(&loader, "app").unwrap_or_else(|_| panic!("compile"));
     let image = newt_compiler::codegen::generate(&program).unwrap_or_else(|_| panic!("codegen"));
-    let io = Io::new(Box::new(SharedBuf::new()), Box::new(SharedBuf::new()), Box::new(std::io::Cursor::new(Vec::new())));
+    let io =
+        Io::new(Box::new(SharedBuf::new()), Box::new(SharedBuf::new()), Box::new(std::io::Cursor::new(Vec::new())));
     let mut vm = Vm::with_options(image, vec![], VmOptions { io });
     let main = vm.main_fiber().unwrap();
     while !matches!(vm.fiber(main).map(|f| f.status), Some(Status::Parked(_))) {

@@ -128,3 +128,66 @@ fn a_requesting_fiber_that_would_be_affected_is_rejected() {
     assert_eq!(out.lines().nth(2), Some("v1 2"), "nothing changed");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const FIBERS_MAIN: &str = "
+import std.dsu
+import std.time
+import lib
+
+fn waiter(c: Chan<int>) {
+    let v = c.recv() ?? 0
+    print(\"got {v} {lib.greet()}\")
+}
+
+fn main() {
+    let c = Chan::<int>(0)
+    let w = spawn waiter(c)
+    let d = Chan::<int>(0)
+    let b = spawn lib.block(d)
+    b.set_name(\"blocker\")
+    lib.setup()
+    time.sleep(5)
+    let r = dsu.apply_within([\"v2\"], nil, 50)
+    print(\"{r.outcome()} [{r.reason()}]\")
+    d.send(1)
+    b.join()
+    let r2 = dsu.apply([\"v2\"], nil)
+    print(\"{r2.outcome()} [{r2.reason()}] {r2.migrated()}\")
+    c.send(7)
+    w.join()
+}
+";
+
+#[test]
+fn not_yet_started_fiber_enters_the_new_version() {
+    // The blocker is spawned but has not run when the update comes: it is at the entry of
+    // lib.block, so it does not delay the update and starts the new version.
+    let main = FIBERS_MAIN.replace("    time.sleep(5)\n", "");
+    let lib_v1 = format!("{LIB_V1}\nfn block(d: Chan<int>) {{\n    let x = d.recv()\n}}\n");
+    let lib_v2 = format!("{LIB_V2}\nfn block(d: Chan<int>) {{\n    let y = d.recv()\n    print(\"new block\")\n}}\n");
+    let dir = tree("entry", &[("main.newt", &main), ("lib.newt", &lib_v1), ("v2/lib.newt", &lib_v2)]);
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "committed []\nnew block\ncommitted [] 0\ngot 7 v2 a7 b7\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn parked_fibers_count_as_at_an_update_point_unless_inside_affected_code() {
+    let lib_v1 = format!("{LIB_V1}\nfn block(d: Chan<int>) {{\n    let x = d.recv()\n}}\n");
+    let lib_v2 = format!("{LIB_V2}\nfn block(d: Chan<int>) {{\n    let y = d.recv()\n    print(\"new block\")\n}}\n");
+    let dir = tree("fibers", &[("main.newt", FIBERS_MAIN), ("lib.newt", &lib_v1), ("v2/lib.newt", &lib_v2)]);
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    // The blocker is parked inside lib.block, which v2 changes: the first attempt times out.
+    assert!(
+        lines[0]
+            .starts_with("aborted [no safe point within 50 ms: held back by <fiber 3> (blocker) in lib.block (line"),
+        "{out}"
+    );
+    // Once it has returned, the waiter parked in recv (unaffected code) does not delay the update.
+    assert_eq!(lines[1], "committed [] 2");
+    assert_eq!(lines[2], "got 7 v2 a7 b7");
+    let _ = std::fs::remove_dir_all(&dir);
+}

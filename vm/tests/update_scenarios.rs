@@ -3,120 +3,11 @@
 //! code and the state after it. Every failure path also checks that a digest of all reachable
 //! state (globals and everything reachable from them, class layouts, version) is unchanged.
 
-use newt_compiler::bytecode::Image;
-use newt_compiler::loader::MemLoader;
-use newt_vm::{Io, Outcome, SharedBuf, Status, UpdateReport, UpdateRequest, Value, Vm, VmOptions};
+mod update_support;
+
+use newt_vm::{Outcome, UpdateRequest};
 use std::time::Duration;
-
-/// The v1 main loop every scenario shares: set up, then sleep forever in short naps (so the
-/// main fiber is parked in an unaffected frame).
-const MAIN: &str = "
-fn main() {
-    setup()
-    while true {
-        time.sleep(2)
-    }
-}
-";
-
-fn compile(modules: &[(&str, &str)]) -> Image {
-    let loader = MemLoader {
-        modules: modules
-            .iter()
-            .map(|(n, t)| (n.to_string(), format!("{}.newt", n.replace('.', "/")), t.to_string()))
-            .collect(),
-        stdlib: Some(newt_stdlib::source),
-    };
-    let program = match newt_compiler::check::check_program(&loader, "app") {
-        Ok(p) => p,
-        Err((d, s)) => panic!("{}", newt_compiler::diag::render_all(&d, &s)),
-    };
-    match newt_compiler::codegen::generate(&program) {
-        Ok(i) => i,
-        Err(d) => panic!("{}", newt_compiler::diag::render_all(&d, &program.sources)),
-    }
-}
-
-/// The program text of `app`: `import std.time`, the scenario's declarations, and `MAIN`.
-fn app_src(decls: &str) -> String {
-    format!("import std.time\n{decls}\n{MAIN}")
-}
-
-struct App {
-    vm: Vm,
-    out: SharedBuf,
-}
-
-impl App {
-    fn new(decls: &str) -> App {
-        App::with_modules(decls, &[])
-    }
-
-    fn with_modules(decls: &str, extra: &[(&str, &str)]) -> App {
-        let src = app_src(decls);
-        let mut modules = vec![("app", src.as_str())];
-        modules.extend_from_slice(extra);
-        let out = SharedBuf::new();
-        let io = Io::new(Box::new(out.clone()), Box::new(SharedBuf::new()), Box::new(std::io::Cursor::new(Vec::new())));
-        let vm = Vm::with_options(compile(&modules), vec![], VmOptions { io });
-        let mut app = App { vm, out };
-        app.settle();
-        app
-    }
-
-    /// Runs until the main fiber is parked (setup done, sleeping in `main`).
-    fn settle(&mut self) {
-        let main = self.vm.main_fiber().expect("main fiber");
-        for _ in 0..10_000 {
-            self.vm.step();
-            if matches!(self.vm.fiber(main).map(|f| f.status), Some(Status::Parked(_))) {
-                return;
-            }
-        }
-        panic!("main never parked; output: {}", self.out.text());
-    }
-
-    fn global(&self, name: &str) -> Value {
-        let t = self.vm.tables();
-        let slot = t.global_info.iter().rposition(|g| g.slot.name == format!("app.{name}")).expect(name);
-        t.globals[slot]
-    }
-
-    /// Calls `app.name()` and shows its result.
-    fn call(&mut self, name: &str) -> String {
-        let f = self.global(name);
-        match self.vm.invoke(f, &[]) {
-            Ok(v) => self.vm.display(v),
-            Err(e) => format!("error: {}", e.error.msg),
-        }
-    }
-
-    fn update(&mut self, decls: &str) -> UpdateReport {
-        self.update_req(UpdateRequest::module("app", &app_src(decls)))
-    }
-
-    fn update_req(&mut self, req: UpdateRequest) -> UpdateReport {
-        self.vm.update(req)
-    }
-
-    /// Every global's name and shown value, the class layouts and the version.
-    fn digest(&self) -> String {
-        let t = self.vm.tables();
-        let mut d = format!("version {}\n", self.vm.dsu_version());
-        for (i, g) in t.global_info.iter().enumerate() {
-            d.push_str(&format!("{} = {}\n", g.slot.name, self.vm.display(t.globals[i])));
-        }
-        for c in &t.classes {
-            let fields: Vec<String> = c.fields.iter().map(|f| format!("{}: {}", f.name, f.ty)).collect();
-            d.push_str(&format!("class {} {{ {} }} vtable {:?}\n", c.name, fields.join(", "), c.vtable));
-        }
-        d
-    }
-}
-
-fn committed(r: &UpdateReport) {
-    assert_eq!(r.outcome, Outcome::Committed, "{r}\n{}", r.diagnostics);
-}
+use update_support::{app_src, committed, App};
 
 const POINTS_V1: &str = "
 class Point {
@@ -534,4 +425,114 @@ fn removed_then_readded_function_gets_the_new_code() {
     committed(&app.update("fn setup() {}\nfn tick() -> int = 0"));
     committed(&app.update("fn setup() {}\nfn a() -> int = 5\nfn tick() -> int = a()"));
     assert_eq!(app.call("tick"), "5");
+}
+
+#[test]
+fn mutable_defaults_are_fresh_per_instance() {
+    let mut app = App::new(POINTS_V1);
+    let v2 = POINTS_V1.replace("    y: int\n", "    y: int\n    tags: List<str> = []\n")
+        + "fn tag_first() -> str {\n    points[0].tags.push(\"t\")\n    return \"{points[0].tags.len()} {points[1].tags.len()}\"\n}\n";
+    committed(&app.update(&v2));
+    assert_eq!(app.call("tag_first"), "1 0");
+}
+
+#[test]
+fn added_class_is_usable_and_removed_global_is_reported() {
+    let mut app = App::new("var old_counter = 3\nfn setup() {}\nfn tick() -> str = \"v1\"");
+    let r = app.update("class Fresh { n: int = 4 }\nfn setup() {}\nfn tick() -> str = \"{Fresh {}.n}\"");
+    committed(&r);
+    assert_eq!(r.changes.classes.added, vec!["app.Fresh".to_string()]);
+    assert_eq!(r.changes.globals.removed, vec!["app.old_counter".to_string()]);
+    assert_eq!(app.call("tick"), "4");
+}
+
+#[test]
+fn closure_whose_captures_changed_keeps_its_old_code() {
+    let src = "
+var f: fn(int) -> int = fn(x: int) -> int = x
+fn make() -> fn(int) -> int {
+    let k = 10
+    return fn(x: int) -> int = x + k
+}
+fn setup() { f = make() }
+fn describe() -> str = \"{f(1)}\"
+fn fresh() -> str = \"{make()(1)}\"
+";
+    let mut app = App::new(src);
+    let v2 = src.replace("    let k = 10\n", "    let k = 10\n    let j = 2\n").replace("x + k", "x + k * j");
+    committed(&app.update(&v2));
+    assert_eq!(app.call("describe"), "11", "the live closure still runs its old code");
+    assert_eq!(app.call("fresh"), "21", "new closures run the new code");
+}
+
+#[test]
+fn superclass_change_migrates_instances() {
+    let src = "
+class A { a: int }
+class B extends A { b: int }
+var x: any = B { a: 1, b: 2 }
+fn setup() {}
+fn describe() -> str = \"{x is A}\"
+";
+    let mut app = App::new(src);
+    assert_eq!(app.call("describe"), "true");
+    let v2 = src
+        .replace("class B extends A { b: int }", "class B {\n    a: int\n    b: int\n}")
+        .replace("\"{x is A}\"", "\"{x is A} {(x as B).a} {(x as B).b}\"");
+    let r = app.update(&v2);
+    committed(&r);
+    assert_eq!(r.counts.instances_migrated, 1);
+    assert_eq!(app.call("describe"), "false 1 2");
+}
+
+#[test]
+fn a_changed_main_loop_never_reaches_a_safe_point() {
+    let mut app = App::new("fn setup() {}");
+    let before_tick = app.digest();
+    let v2 = app_src("fn setup() {}").replace("time.sleep(2)", "time.sleep(3)");
+    let r = app.update_req(UpdateRequest::module("app", &v2).timeout(Duration::from_millis(30)));
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert!(r.reason.contains("<fiber 1> in app.main (line"), "{}", r.reason);
+    assert_eq!(app.digest(), before_tick);
+    assert_eq!(r.changes.functions.changed, vec!["app.main".to_string()]);
+}
+
+#[test]
+fn std_module_can_be_replaced() {
+    let mut app = App::with_modules("import std.math\nfn setup() {}\nfn tick() -> str = \"{math.abs(-2.0)}\"", &[]);
+    assert_eq!(app.call("tick"), "2.0");
+    let math = newt_stdlib::source("std.math").expect("std.math").to_string() + "\nfn answer() -> int = 42\n";
+    let req = UpdateRequest::module("std.math", &math)
+        .with("app", &app_src("import std.math\nfn setup() {}\nfn tick() -> str = \"{math.answer()}\""));
+    let r = app.update_req(req);
+    committed(&r);
+    assert!(r.changes.functions.added.contains(&"std.math.answer".to_string()), "{r}");
+    assert_eq!(app.call("tick"), "42");
+}
+
+#[test]
+fn stale_closure_touching_a_changed_layout_is_rejected() {
+    let src = "
+class C { a: int }
+var obj = C { a: 5 }
+var f: fn() -> int = fn() -> int = 0
+fn make() -> fn() -> int {
+    let k = 1
+    return fn() -> int = obj.a + k
+}
+fn setup() { f = make() }
+fn describe() -> str = \"{f()}\"
+";
+    let mut app = App::new(src);
+    let before = app.digest();
+    let v2 = src
+        .replace("class C { a: int }", "class C {\n    z: int = 0\n    a: int\n}")
+        .replace("    let k = 1\n", "    let k = 1\n    let j = 1\n")
+        .replace("obj.a + k", "obj.a + k + j");
+    let r = app.update(&v2);
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.reason.contains("a live closure created at app.newt:"), "{}", r.reason);
+    assert!(r.reason.contains("app.make.<lambda 0>"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+    assert_eq!(app.call("describe"), "6");
 }

@@ -26,9 +26,13 @@ pub(crate) fn sleep(vm: &mut Vm, a: Args) -> BResult {
 }
 
 /// `__io_read_line() -> str?`: one line of stdin without its `\n` / `\r\n`; nil at end of input.
-/// It blocks the VM for now (stdin becomes an event source with non-blocking I/O).
+/// The process's stdin is read by a helper thread while only the calling fiber parks
+/// (`crate::io::stdin`); an injected stream is read directly.
 pub(crate) fn read_line(vm: &mut Vm, _a: Args) -> BResult {
     vm.io.flush();
+    if vm.io.process_stdin {
+        return vm.stdin_read_line();
+    }
     let mut buf = Vec::new();
     match vm.io.stdin.read_until(b'\n', &mut buf) {
         Ok(0) => Ok(Value::Nil),

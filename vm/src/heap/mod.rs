@@ -74,6 +74,9 @@ pub struct Heap {
     bytes: usize,
     /// Collect when `bytes` reaches this.
     threshold: usize,
+    /// Collect at every allocation (the `stress-gc` feature, or `NEWT_STRESS_GC=1` at start-up, so
+    /// that the conformance suite can run under GC stress inside a plain `cargo test`).
+    stress: bool,
     /// Interned strings (constant pools): one object per distinct text, alive for the VM's life,
     /// so equal constants compare equal by handle.
     interned: HashMap<Rc<str>, Handle, ahash::RandomState>,
@@ -97,6 +100,7 @@ impl Heap {
             forwards: 0,
             bytes: 0,
             threshold: MIN_THRESHOLD,
+            stress: cfg!(feature = "stress-gc") || std::env::var_os("NEWT_STRESS_GC").is_some_and(|v| v == "1"),
             interned: HashMap::default(),
             stats: HeapStats::default(),
         }
@@ -280,10 +284,10 @@ impl Heap {
         self.stats
     }
 
-    /// True when the allocation volume calls for a collection (always under `stress-gc`).
+    /// True when the allocation volume calls for a collection (always under GC stress).
     #[inline]
     pub fn wants_collection(&self) -> bool {
-        cfg!(feature = "stress-gc") || self.bytes >= self.threshold
+        self.stress || self.bytes >= self.threshold
     }
 
     /// Number of forward markers (the collector's fix-up pass runs only when there are some).

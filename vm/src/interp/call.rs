@@ -81,6 +81,10 @@ impl Vm {
     /// is running (which cannot be suspended).
     #[cold]
     pub(crate) fn budget_expired(&mut self) -> Result<(), Exit> {
+        if self.dsu.pending.is_some() {
+            // Live update pending: the entry gate (update/safepoint.rs) decides.
+            return self.gate_tick();
+        }
         self.budget = SLICE;
         if self.nested > 0 {
             Ok(())

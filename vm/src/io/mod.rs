@@ -23,6 +23,7 @@
 //! was freed means the object died, and the socket is closed. When a fiber that last used a
 //! socket dies, the next idle point runs a collection so its unreachable sockets close promptly.
 
+pub(crate) mod stdin;
 pub(crate) mod stream;
 
 use crate::error::RtError;
@@ -40,7 +41,7 @@ use stream::{Attempt, Done, Kind, Op, Resource, Waiter};
 pub const MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// How often running fibers are interrupted to look for readiness.
-const POLL_INTERVAL: Duration = Duration::from_millis(2);
+const POLL_INTERVAL: Duration = Duration::from_micros(200);
 
 /// The shortest time between two collections asked for by dying socket owners.
 const GC_INTERVAL: Duration = Duration::from_millis(20);
@@ -62,6 +63,10 @@ pub struct Reactor {
     gc_wanted: bool,
     last_gc: Instant,
     last_poll: Instant,
+    /// Wakes the poll from another thread (the stdin reader).
+    waker: Option<std::sync::Arc<mio::Waker>>,
+    /// The stdin reader, started by the first `std.io.read_line` on the process's stdin.
+    pub(crate) stdin: Option<stdin::StdinPump>,
 }
 
 impl std::fmt::Debug for Reactor {
@@ -91,6 +96,8 @@ impl Reactor {
             gc_wanted: false,
             last_gc: Instant::now(),
             last_poll: Instant::now(),
+            waker: None,
+            stdin: None,
         }
     }
 
@@ -104,12 +111,28 @@ impl Reactor {
         self.parked
     }
 
-    /// Adds a socket, registered for readiness, and returns its id.
-    pub(crate) fn add(&mut self, mut kind: Kind) -> Result<u64, String> {
+    /// Creates the OS poller on first use.
+    fn ensure_poll(&mut self) -> Result<(), String> {
         if self.poll.is_none() {
             self.poll = Some(Poll::new().map_err(|e| e.to_string())?);
             self.events = Some(Events::with_capacity(1024));
         }
+        Ok(())
+    }
+
+    /// The waker other threads use to interrupt the poll (created on first use).
+    pub(crate) fn waker(&mut self) -> Result<std::sync::Arc<mio::Waker>, String> {
+        self.ensure_poll()?;
+        if let (None, Some(poll)) = (&self.waker, &self.poll) {
+            let w = mio::Waker::new(poll.registry(), Token(stdin::STDIN_TOKEN as usize)).map_err(|e| e.to_string())?;
+            self.waker = Some(std::sync::Arc::new(w));
+        }
+        self.waker.clone().ok_or_else(|| "no waker".to_string())
+    }
+
+    /// Adds a socket, registered for readiness, and returns its id.
+    pub(crate) fn add(&mut self, mut kind: Kind) -> Result<u64, String> {
+        self.ensure_poll()?;
         let Some(poll) = &self.poll else { return Err("no poller".into()) };
         let id = self.next_id;
         let token = Token(id as usize);
@@ -369,6 +392,7 @@ impl Vm {
         for id in ids {
             self.io_ready(id);
         }
+        self.stdin_ready();
         self.io_expire(Instant::now());
     }
 

@@ -19,7 +19,7 @@ use crate::vm::Vm;
 use newt_compiler::bytecode::{ClassProto, GlobalKind, Image, Op, ProtoKind};
 use newt_compiler::diag::render_all;
 use newt_compiler::loader::MemLoader;
-use newt_compiler::types::{ClassId, FuncId, RtType};
+use newt_compiler::types::{ClassId, FuncId};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -133,6 +133,10 @@ pub(crate) struct Plan {
     pub global_actions: Vec<GlobalAction>,
     /// VM function ids that no stack may hold at commit (changed code, removed).
     pub affected: HashSet<u32>,
+    /// For each affected function that the update replaces in place: the new version's arity. A
+    /// fiber stopped exactly at the entry of such a function (pc 0, arguments in place) does not
+    /// hold the update back when the arity is unchanged: it enters the new version after commit.
+    pub entry_arity: HashMap<u32, u8>,
     pub removed_funcs: Vec<u32>,
     pub removed_classes: Vec<u32>,
     pub removed_globals: Vec<u32>,
@@ -285,7 +289,7 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         }
     }
 
-    translate(&mut image, &fmap, &cmap, &gmap);
+    super::translate::translate(&mut image, &fmap, &cmap, &gmap);
 
     let mut reasons = Vec::new();
     let mut changes = ChangeSet::default();
@@ -446,6 +450,11 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
     }
     removed_globals.sort_unstable();
 
+    // A closure that cannot be relinked keeps its old code; that code must not read or build
+    // objects whose layout changes (it would use the old slots).
+    if !migrations.is_empty() {
+        stale_closures(vm, &removed_funcs, &mut reasons);
+    }
     // A removed class with live instances has nowhere to go without a migration.
     if !removed_classes.is_empty() {
         vm.collect();
@@ -469,7 +478,14 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         c.changed.sort();
         c.removed.sort();
     }
+    let entry_arity = fn_actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| matches!(a, FnAction::Replace { affected: true }))
+        .map(|(i, _)| (fmap[i].0, image.functions[i].arity))
+        .collect();
     Ok(Plan {
+        entry_arity,
         image,
         fmap,
         cmap,
@@ -485,6 +501,44 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         changes,
         sources,
     })
+}
+
+/// Adds a reason for every live closure of a superseded lambda whose old code touches fields.
+fn stale_closures(vm: &mut Vm, removed_funcs: &[u32], reasons: &mut Vec<String>) {
+    let touches_fields = |id: u32| {
+        vm.tables.functions.get(id as usize).is_some_and(|f| {
+            matches!(f.proto.kind, ProtoKind::Lambda { .. })
+                && f.proto
+                    .code
+                    .iter()
+                    .any(|op| matches!(op, Op::GetField(_) | Op::SetField(_) | Op::LoadLocalField(..) | Op::New(..)))
+        })
+    };
+    let stale: HashSet<u32> = removed_funcs.iter().copied().filter(|&id| touches_fields(id)).collect();
+    if stale.is_empty() {
+        return;
+    }
+    vm.collect();
+    let mut found = HashSet::new();
+    for i in 0..vm.heap.table_len() {
+        if let Some(crate::heap::Obj::Closure(c)) = vm.heap.entry(crate::heap::Handle(i as u32)) {
+            if stale.contains(&c.func.0) {
+                found.insert(c.func.0);
+            }
+        }
+    }
+    let mut found: Vec<u32> = found.into_iter().collect();
+    found.sort_unstable();
+    for id in found {
+        if let Some(f) = vm.tables.functions.get(id as usize) {
+            reasons.push(format!(
+                "a live closure created at {}:{} ({}) cannot be relinked because its captured variables changed, and its old code uses fields of objects whose layout changes; keep its captures unchanged or let it end before updating",
+                f.proto.path,
+                f.proto.lines.first().copied().unwrap_or(0),
+                f.proto.name
+            ));
+        }
+    }
 }
 
 fn kind_name(k: &GlobalKind) -> &'static str {
@@ -529,63 +583,4 @@ fn plan_migration(
         }
     }
     ClassMigration { class: id, copy, defaults }
-}
-
-/// Rewrites every id in the image into the VM's id spaces.
-fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gmap: &[u32]) {
-    let f = |x: FuncId| fmap.get(x.0 as usize).copied().unwrap_or(x);
-    let c = |x: u32| cmap.get(x as usize).map(|c| c.0).unwrap_or(x);
-    let g = |x: u32| gmap.get(x as usize).copied().unwrap_or(x);
-    let ty = |x: u32| match RtType::decode(x) {
-        Some(RtType::Class(k)) => RtType::Class(ClassId(c(k.0))).encode(),
-        _ => x,
-    };
-    for p in &mut image.functions {
-        for op in &mut p.code {
-            *op = match *op {
-                Op::LoadGlobal(s) => Op::LoadGlobal(g(s)),
-                Op::StoreGlobal(s) => Op::StoreGlobal(g(s)),
-                Op::CallGlobal(s, n) => Op::CallGlobal(g(s), n),
-                Op::CallSuper(k, v, n) => Op::CallSuper(c(k), v, n),
-                Op::New(k, n) => Op::New(c(k), n),
-                Op::Closure(l) => Op::Closure(f(FuncId(l)).0),
-                Op::Is(t) => Op::Is(ty(t)),
-                Op::As(t) => Op::As(ty(t)),
-                Op::AsOpt(t) => Op::AsOpt(ty(t)),
-                other => other,
-            };
-        }
-        p.kind = match p.kind.clone() {
-            ProtoKind::Method { class } => ProtoKind::Method { class: ClassId(c(class.0)) },
-            ProtoKind::Lambda { parent, index } => ProtoKind::Lambda { parent: f(parent), index },
-            ProtoKind::GlobalInit { slot } => ProtoKind::GlobalInit { slot: g(slot) },
-            ProtoKind::FieldDefault { class, field } => ProtoKind::FieldDefault { class: ClassId(c(class.0)), field },
-            ProtoKind::Module => ProtoKind::Module,
-        };
-    }
-    for k in &mut image.classes {
-        k.superclass = k.superclass.map(|s| ClassId(c(s.0)));
-        for fd in &mut k.fields {
-            fd.default = fd.default.map(f);
-        }
-        for (_, m) in &mut k.vtable {
-            *m = f(*m);
-        }
-    }
-    for gl in &mut image.globals {
-        gl.kind = match gl.kind {
-            GlobalKind::Function(x) => GlobalKind::Function(f(x)),
-            GlobalKind::Var { init } => GlobalKind::Var { init: f(init) },
-            GlobalKind::Const { init } => GlobalKind::Const { init: f(init) },
-        };
-    }
-    for m in &mut image.modules {
-        for s in m.init_order.iter_mut().chain(m.slots.iter_mut()) {
-            *s = g(*s);
-        }
-        for k in &mut m.classes {
-            *k = ClassId(c(k.0));
-        }
-    }
-    image.main = image.main.map(g);
 }

@@ -77,8 +77,20 @@ impl Vm {
         migrated: &Migrated,
         inits: &[(u32, newt_compiler::types::FuncId)],
     ) -> Result<(), String> {
+        // A default that only pushes a constant gives the same value every time (string
+        // constants are one object per function), so it is evaluated once, not once per instance.
+        let mut constant: std::collections::HashMap<u32, Value> = std::collections::HashMap::new();
         for &(h, slot, f) in &migrated.defaults {
-            let v = self.run_isolated(Value::Func(f))?;
+            let v = match constant.get(&f.0) {
+                Some(v) => *v,
+                None => {
+                    let v = self.run_isolated(Value::Func(f))?;
+                    if self.tables.function(f).is_some_and(|func| is_constant(func.code())) {
+                        constant.insert(f.0, v);
+                    }
+                    v
+                }
+            };
             set_field(self, h, slot, v);
         }
         for &(slot, f) in inits {
@@ -99,6 +111,12 @@ impl Vm {
             format!("runtime error while staging: {}{at}", e.error.msg)
         })
     }
+}
+
+/// True when `code` only pushes one constant and returns it.
+fn is_constant(code: &[newt_compiler::bytecode::Op]) -> bool {
+    use newt_compiler::bytecode::Op;
+    matches!(code, [Op::Nil | Op::True | Op::False | Op::Int(_) | Op::Const(_), Op::Return] | [Op::ReturnNil])
 }
 
 /// Swaps every (old, new) pair in order; returns how many were swapped (all of them unless a

@@ -68,7 +68,7 @@ impl Vm {
                 // The requesting fiber waits inside `std.dsu`; if its own stack is affected it can
                 // never reach a safe point.
                 if let Some(me) = self.current {
-                    if let Some(h) = holders(self, &plan.affected).into_iter().find(|h| h.fiber == me) {
+                    if let Some(h) = holders(self, &plan).into_iter().find(|h| h.fiber == me) {
                         let reason = format!("the requesting fiber would itself be affected: {h}");
                         let r = self.make_report(id, Outcome::Rejected, reason, plan.changes, timings);
                         self.dsu.history.push(r);
@@ -91,7 +91,7 @@ impl Vm {
         let Some(p) = self.dsu.pending.as_ref().filter(|p| p.id == id) else {
             return true;
         };
-        let held: Vec<Holder> = holders(self, &p.plan.affected);
+        let held: Vec<Holder> = holders(self, &p.plan);
         if held.is_empty() {
             let Some(p) = self.dsu.pending.take() else { return true };
             let wait_us = p.started.elapsed().as_micros() as u64;
@@ -106,6 +106,10 @@ impl Vm {
                 }
                 Err(e) => (Outcome::Aborted, e, Counts::default()),
             };
+            if outcome == Outcome::Committed {
+                self.fix_entry_frames(&p.plan);
+            }
+            self.release_held();
             let mut r = self.make_report(id, outcome, reason, p.plan.changes, timings);
             r.counts = counts;
             self.dsu.history.push(r);
@@ -181,6 +185,7 @@ impl Vm {
             };
             let r = self.make_report(id, Outcome::Aborted, reason, p.plan.changes, timings);
             self.dsu.history.push(r);
+            self.release_held();
         }
     }
 

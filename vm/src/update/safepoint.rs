@@ -4,13 +4,24 @@
 //! records, so they count like any other fiber — parked in an unaffected frame, they never delay
 //! an update.
 //!
-//! Waiting is done by re-checking between scheduler turns (see `commit.rs`); the event-driven
-//! version of updates.md (return barriers on the oldest affected frame, fibers held at the entry
-//! of affected functions) is not implemented yet.
+//! **The entry gate.** While an update is pending, a fiber about to enter an affected function is
+//! held at that entry: [`Vm::gate_tick`] (reached from the interpreter's cold budget path, which
+//! the scheduler makes fire at every update point only while an update is pending) stops the slice
+//! when the frame just pushed is at pc 0 of an affected function, and the scheduler then keeps the
+//! fiber out of the run queue ([`Vm::hold_at_entry`]) until the update commits or aborts. A frame
+//! at pc 0 whose new version has the same arity does not hold the update back: after commit it
+//! simply starts the new code (commit resizes its locals). So under steady load a safe point
+//! comes as soon as the affected frames already running return. Outside an update nothing of this
+//! runs: the only added work is one test per scheduler slice.
+//!
+//! Returns of affected frames are noticed by re-checking between scheduler turns (`Vm::update`)
+//! or at each poll of `dsu.apply`, not by return barriers.
 
+use super::analyse::Plan;
 use crate::fiber::{FiberId, Frame, Status};
-use crate::vm::Vm;
-use std::collections::HashSet;
+use crate::interp::Exit;
+use crate::value::Value;
+use crate::vm::{Vm, SLICE};
 
 /// A fiber whose stack holds an affected function, and the oldest such frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,21 +43,32 @@ impl std::fmt::Display for Holder {
     }
 }
 
+/// True when `frames` ends with a frame stopped at the entry of an affected function that the
+/// update replaces in place with the same arity (it will start the new version).
+fn entry_frame_movable(vm: &Vm, frames: &[Frame], plan: &Plan) -> bool {
+    let Some(top) = frames.last() else { return false };
+    let Some(&arity) = plan.entry_arity.get(&top.func.0) else { return false };
+    top.pc == 0 && vm.tables.function(top.func).is_some_and(|f| f.proto.arity == arity)
+}
+
 /// Every fiber that holds the update back (empty at a safe point). The running fiber (when the
 /// update is requested from inside the program) is checked through the VM's live frames.
-pub(crate) fn holders(vm: &Vm, affected: &HashSet<u32>) -> Vec<Holder> {
+pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
     let mut out = Vec::new();
-    if affected.is_empty() {
+    if plan.affected.is_empty() {
         return out;
     }
     for id in vm.fiber_ids() {
         let Some(f) = vm.sched.fibers.get(&id) else { continue };
-        let frames: &[Frame] = match f.status {
+        let mut frames: &[Frame] = match f.status {
             Status::Done { .. } => continue,
             Status::Running if vm.current == Some(id) => &vm.frames,
             _ => &f.frames,
         };
-        if let Some(fr) = frames.iter().find(|fr| affected.contains(&fr.func.0)) {
+        if vm.current != Some(id) && entry_frame_movable(vm, frames, plan) {
+            frames = &frames[..frames.len() - 1];
+        }
+        if let Some(fr) = frames.iter().find(|fr| plan.affected.contains(&fr.func.0)) {
             let func = vm.tables.function(fr.func);
             out.push(Holder {
                 fiber: id,
@@ -57,4 +79,87 @@ pub(crate) fn holders(vm: &Vm, affected: &HashSet<u32>) -> Vec<Holder> {
         }
     }
     out
+}
+
+impl Vm {
+    /// The interpreter's budget ran out while an update is pending (the scheduler sets the budget
+    /// to 1 then, so this runs at every update point of the slice). Stops the slice when the frame
+    /// just entered is an affected function's, or when the slice's real budget is used up.
+    #[cold]
+    pub(crate) fn gate_tick(&mut self) -> Result<(), Exit> {
+        if self.nested > 0 {
+            self.budget = SLICE;
+            return Ok(());
+        }
+        self.dsu.gate_ticks -= 1;
+        let at_entry = match (&self.dsu.pending, self.frames.last()) {
+            (Some(p), Some(top)) => top.pc == 0 && p.plan.affected.contains(&top.func.0),
+            _ => false,
+        };
+        if at_entry || self.dsu.gate_ticks <= 0 {
+            self.budget = SLICE;
+            return Err(Exit::Yield);
+        }
+        self.budget = 1;
+        Ok(())
+    }
+
+    /// Called by the scheduler before it runs fiber `id` while an update is pending: a fiber
+    /// stopped at the entry of an affected function is held (kept out of the run queue) until the
+    /// update ends. Otherwise arms the entry gate for the slice. Returns true when held.
+    pub(crate) fn hold_at_entry(&mut self, id: FiberId) -> bool {
+        let Some(p) = &self.dsu.pending else { return false };
+        let held = self
+            .sched
+            .fibers
+            .get(&id)
+            .and_then(|f| f.frames.last())
+            .is_some_and(|top| top.pc == 0 && p.plan.affected.contains(&top.func.0));
+        if held {
+            self.dsu.held.push(id);
+        }
+        held
+    }
+
+    /// Arms the entry gate for the slice about to run (only while an update is pending).
+    pub(crate) fn arm_gate(&mut self) {
+        if self.dsu.pending.is_some() {
+            self.dsu.gate_ticks = SLICE;
+            self.budget = 1;
+        }
+    }
+
+    /// Puts every held fiber back in the run queue (the update ended, or holding them would
+    /// deadlock the program). Returns true when there were some.
+    pub(crate) fn release_held(&mut self) -> bool {
+        let held = std::mem::take(&mut self.dsu.held);
+        let any = !held.is_empty();
+        for id in held {
+            if self.sched.fibers.get(&id).is_some_and(|f| f.status == Status::Runnable) {
+                self.sched.runq.push_back(id);
+            }
+        }
+        any
+    }
+
+    /// After a commit: every fiber stopped at the entry of a replaced function gets the new
+    /// version's local slots (its arguments stay; new locals start as nil).
+    pub(crate) fn fix_entry_frames(&mut self, plan: &Plan) {
+        let Vm { sched, tables, current, .. } = self;
+        for (id, f) in sched.fibers.iter_mut() {
+            if Some(*id) == *current || f.is_done() {
+                continue;
+            }
+            let Some(top) = f.frames.last() else { continue };
+            if top.pc != 0 || !plan.entry_arity.contains_key(&top.func.0) {
+                continue;
+            }
+            if let Some(func) = tables.function(top.func) {
+                let base = top.base as usize;
+                f.stack.truncate(base + func.proto.arity as usize);
+                f.stack.resize(base + func.proto.num_locals as usize, Value::Nil);
+                f.stack.reserve(func.frame_size());
+            }
+        }
+    }
 }

@@ -36,6 +36,11 @@ pub struct DsuState {
     pub(crate) removed_globals: HashSet<u32>,
     /// The update waiting for its safe point, if any.
     pub(crate) pending: Option<super::driver::Pending>,
+    /// Fibers held at the entry of an affected function until the pending update ends.
+    pub(crate) held: Vec<crate::fiber::FiberId>,
+    /// Update points left in the running fiber's slice while the entry gate is on (see
+    /// `safepoint.rs`).
+    pub(crate) gate_ticks: i32,
     /// Reports of dry runs and of requests refused as malformed (not part of the history).
     pub(crate) unrecorded: Vec<UpdateReport>,
 }
