@@ -40,7 +40,10 @@ fn stderr(o: &Output) -> String {
 
 fn assert_no_crash(o: &Output, what: &str) {
     let err = stderr(o);
-    assert!(!err.contains("internal error") && !err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{what}: {err}");
+    assert!(
+        !err.contains("internal error") && !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{what}: {err}"
+    );
     assert!(o.status.code().is_some(), "{what}: killed by a signal");
 }
 
@@ -57,7 +60,11 @@ fn exit_statuses() {
     assert!(stderr(&o).contains("expected int, found bool"), "{}", stderr(&o));
     let o = newt(&["run", &boom], &s.0);
     assert_eq!(o.status.code(), Some(70));
-    assert!(stderr(&o).contains("error: division by zero") && stderr(&o).contains("at main (boom.newt:3)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error: division by zero") && stderr(&o).contains("at main (boom.newt:3)"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(newt(&["check", &ok], &s.0).status.code(), Some(0));
     assert_eq!(newt(&["check", &ok, &bad], &s.0).status.code(), Some(65));
     assert_eq!(newt(&["run", "missing.newt"], &s.0).status.code(), Some(64));
@@ -116,7 +123,9 @@ fn hostile_input_never_crashes() {
     let deep_blocks = format!("fn main() {{\n{}\n{}}}\n", "if true {\n".repeat(5_000), "}\n".repeat(5_000));
     let deep_string = format!("fn main() {{\n    print(\"{}\")\n}}\n", "{\"".repeat(3_000));
     let deep_lists = format!("fn main() {{\n    print({}1{})\n}}\n", "[".repeat(10_000), "]".repeat(10_000));
-    for (name, text) in [("parens", deep_parens), ("blocks", deep_blocks), ("string", deep_string), ("lists", deep_lists)] {
+    for (name, text) in
+        [("parens", deep_parens), ("blocks", deep_blocks), ("string", deep_string), ("lists", deep_lists)]
+    {
         cases.push((name.to_string(), text.into_bytes()));
     }
     for (name, bytes) in cases {

@@ -38,7 +38,8 @@ fn syntax_errors_render_with_carets() {
     let dir = std::env::temp_dir().join(format!("newt-diag-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
     let file = dir.join("bad.newt");
-    std::fs::write(&file, "fn main() {\n    let x: int = \"a\"\n    print(y)\n}\n").unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::write(&file, "fn main() {\n    let x: int = \"a\"\n    print(y)\n}\n")
+        .unwrap_or_else(|e| panic!("write: {e}"));
     let out = Command::new(env!("CARGO_BIN_EXE_newt")).arg("check").arg("bad.newt").current_dir(&dir).output();
     let out = out.unwrap_or_else(|e| panic!("cannot run newt: {e}"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -21,8 +21,8 @@ pub(crate) mod natives;
 pub mod report;
 pub mod safepoint;
 pub mod staging;
-mod translate;
 mod state;
+mod translate;
 
 pub use analyse::{UpdateRequest, DEFAULT_TIMEOUT};
 pub use report::{ChangeSet, Changes, Counts, Outcome, Timings, UpdateReport};

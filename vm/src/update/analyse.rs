@@ -133,9 +133,10 @@ pub(crate) struct Plan {
     pub global_actions: Vec<GlobalAction>,
     /// VM function ids that no stack may hold at commit (changed code, removed).
     pub affected: HashSet<u32>,
-    /// For each affected function that the update replaces in place: the new version's arity. A
-    /// fiber stopped exactly at the entry of such a function (pc 0, arguments in place) does not
-    /// hold the update back when the arity is unchanged: it enters the new version after commit.
+    /// For each affected function that the update replaces in place and whose running code never
+    /// jumps back to instruction 0 (so "pc 0" means "just entered"): the new version's arity. A
+    /// fiber stopped exactly at the entry of such a function does not hold the update back when
+    /// the arity is unchanged: it is held there and enters the new version after commit.
     pub entry_arity: HashMap<u32, u8>,
     pub removed_funcs: Vec<u32>,
     pub removed_classes: Vec<u32>,
@@ -336,6 +337,13 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         }
     }
     removed_funcs.sort_unstable();
+    let entry_arity = fn_actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| matches!(a, FnAction::Replace { affected: true }))
+        .filter(|(i, _)| t.functions.get(fmap[*i].0 as usize).is_some_and(|f| entry_is_distinct(&f.proto.code)))
+        .map(|(i, _)| (fmap[i].0, image.functions[i].arity))
+        .collect();
 
     // Classes.
     let mut class_actions = Vec::with_capacity(image.classes.len());
@@ -478,12 +486,6 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         c.changed.sort();
         c.removed.sort();
     }
-    let entry_arity = fn_actions
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| matches!(a, FnAction::Replace { affected: true }))
-        .map(|(i, _)| (fmap[i].0, image.functions[i].arity))
-        .collect();
     Ok(Plan {
         entry_arity,
         image,
@@ -539,6 +541,25 @@ fn stale_closures(vm: &mut Vm, removed_funcs: &[u32], reasons: &mut Vec<String>)
             ));
         }
     }
+}
+
+/// True when no jump of `code` targets instruction 0 (offsets are relative to the next
+/// instruction), so a frame at pc 0 has just been entered.
+fn entry_is_distinct(code: &[Op]) -> bool {
+    code.iter().enumerate().all(|(i, op)| {
+        let off = match *op {
+            Op::Jump(o)
+            | Op::JumpIfFalse(o)
+            | Op::JumpIfTrue(o)
+            | Op::JumpIfNil(o)
+            | Op::JumpIfNotNil(o)
+            | Op::Loop(o)
+            | Op::JumpIfNotLtInt(o)
+            | Op::ListNext(_, o) => o as i64,
+            _ => return true,
+        };
+        i as i64 + 1 + off != 0
+    })
 }
 
 fn kind_name(k: &GlobalKind) -> &'static str {

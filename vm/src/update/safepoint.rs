@@ -93,7 +93,7 @@ impl Vm {
         }
         self.dsu.gate_ticks -= 1;
         let at_entry = match (&self.dsu.pending, self.frames.last()) {
-            (Some(p), Some(top)) => top.pc == 0 && p.plan.affected.contains(&top.func.0),
+            (Some(p), Some(top)) => top.pc == 0 && p.plan.entry_arity.contains_key(&top.func.0),
             _ => false,
         };
         if at_entry || self.dsu.gate_ticks <= 0 {
@@ -114,7 +114,7 @@ impl Vm {
             .fibers
             .get(&id)
             .and_then(|f| f.frames.last())
-            .is_some_and(|top| top.pc == 0 && p.plan.affected.contains(&top.func.0));
+            .is_some_and(|top| top.pc == 0 && p.plan.entry_arity.contains_key(&top.func.0));
         if held {
             self.dsu.held.push(id);
         }

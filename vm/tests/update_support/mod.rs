@@ -70,7 +70,10 @@ impl App {
         for _ in 0..10_000 {
             self.vm.step();
             let ids = self.vm.fiber_ids();
-            if ids.iter().all(|&id| matches!(self.vm.fiber(id).map(|f| f.status), Some(Status::Parked(_) | Status::Done { .. }))) {
+            if ids
+                .iter()
+                .all(|&id| matches!(self.vm.fiber(id).map(|f| f.status), Some(Status::Parked(_) | Status::Done { .. })))
+            {
                 return;
             }
         }
