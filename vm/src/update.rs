@@ -8,11 +8,12 @@
 // The live-update engine proper (issue 4), one concern per file under `update/`:
 // analyse (compile the overlay, map ids by name, diff instruction streams, static rejections) →
 // translate (new image into the VM's id spaces) → safepoint (no frame of an affected function;
-// polled at scheduler turns / at each `dsu.apply` poll) → staging (new tables beside the old) →
+// re-checked at scheduler turns / at each `dsu.apply` poll; fibers entering an affected function
+// are held at its entry while an update is pending) → staging (new tables beside the old) →
 // migrate (new-layout objects, default policy) → commit (install, reversible swap, run defaults
 // and initialisers, validate; abort restores) → driver (`Vm::update`, request/poll) → report.
-// Not yet: update scripts, event-driven waiting (return barriers, holding fibers at the entry of
-// affected functions), remap/reboot, lazy migration, O(affected) instance lookup.
+// Not yet: update scripts, return barriers (returns are noticed by re-checking, not signalled),
+// remap/reboot, lazy migration, O(affected) instance lookup.
 pub mod analyse;
 pub mod commit;
 pub mod driver;

@@ -116,6 +116,8 @@ fn describe_expected(expected: &[String]) -> String {
                 "'{'" => expr || (operator && terms.iter().any(|(s, c)| *c != Class::Operator && s != "'{'")),
                 // An assignment is possible after an expression statement, but so is its end.
                 "'='" => terminator,
+                // After a dot, `module` is accepted as a member name; "identifier" says it.
+                "'module'" => has("IDENT"),
                 _ => false,
             },
         };

@@ -7,7 +7,7 @@
 
 use super::{Args, BResult};
 use crate::error::{Ctl, RtError};
-use crate::fiber::Wait;
+use crate::fiber::{Status, Wait};
 use crate::io::stream::{Attempt, Done, Kind, Op, Waiter};
 use crate::value::Value;
 use crate::vm::Vm;
@@ -58,7 +58,12 @@ fn begin(vm: &mut Vm, id: u64, reading: bool) -> Result<(), Ctl> {
     let me = vm.current_fiber();
     vm.sched.net.errors.remove(&me);
     vm.sched.net.touch(id, me);
-    let busy = vm.sched.net.res.get(&id).is_some_and(|r| if reading { r.reader.is_some() } else { r.writer.is_some() });
+    let waiter = vm.sched.net.res.get(&id).and_then(|r| if reading { r.reader } else { r.writer });
+    let busy = waiter.is_some_and(|w| vm.fiber_status(w.fiber) == Some(Status::Parked(Wait::Io(id))));
+    if let (Some(_), false) = (waiter, busy) {
+        // The waiter no longer waits (its stack was discarded, e.g. by an update's reboot).
+        vm.sched.net.forget_waiter(id, reading);
+    }
     if busy {
         let what = if reading { "reading from" } else { "writing to" };
         return Err(RtError::new(format!("another fiber is already {what} this socket")).into());

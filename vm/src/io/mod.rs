@@ -202,6 +202,15 @@ impl Reactor {
         self.parked += 1;
     }
 
+    /// Drops the reader (or writer) of socket `id` that no longer waits.
+    pub(crate) fn forget_waiter(&mut self, id: u64, reading: bool) {
+        let Some(r) = self.res.get_mut(&id) else { return };
+        let slot = if reading { &mut r.reader } else { &mut r.writer };
+        if slot.take().is_some() {
+            self.parked -= 1.min(self.parked);
+        }
+    }
+
     /// The earliest read deadline still in force, with its socket.
     fn next_deadline(&mut self) -> Option<(Instant, u64)> {
         while let Some(Reverse((at, id, fiber))) = self.deadlines.peek().copied() {
@@ -453,6 +462,29 @@ impl Vm {
         if net.owned.contains_key(&fiber) {
             net.gc_wanted = true;
         }
+    }
+
+    /// Forgets every socket wait of `fiber` (for the update engine when it discards a parked
+    /// fiber's stack, e.g. `reboot`): the fiber is no longer a reader or writer of anything.
+    pub fn io_forget(&mut self, fiber: FiberId) {
+        let net = &mut self.sched.net;
+        let mut dropped = 0;
+        for r in net.res.values_mut() {
+            for slot in [&mut r.reader, &mut r.writer] {
+                if slot.is_some_and(|w| w.fiber == fiber) {
+                    *slot = None;
+                    dropped += 1;
+                }
+            }
+        }
+        if let Some(p) = &mut net.stdin {
+            if p.waiter == Some(fiber) {
+                // The line being read will be dropped when it arrives.
+                p.waiter = None;
+                dropped += 1;
+            }
+        }
+        net.parked -= dropped.min(net.parked);
     }
 
     /// Before a collection: follow `become` forwarding of the sockets' owning objects.

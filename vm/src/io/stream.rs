@@ -275,3 +275,67 @@ impl Resource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::time::Instant;
+
+    /// A resource reading a loopback connection whose other end got `data` and was closed.
+    fn fed(data: &[u8]) -> Resource {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mut client = std::net::TcpStream::connect(l.local_addr().expect("addr")).expect("connect");
+        let (server, _) = l.accept().expect("accept");
+        server.set_nonblocking(true).expect("nonblocking");
+        client.write_all(data).expect("write");
+        drop(client);
+        Resource::new(Kind::Stream(mio::net::TcpStream::from_std(server)))
+    }
+
+    /// Retries an attempt until it finishes (the data is on its way over loopback), bounded.
+    fn done(r: &mut Resource, mut f: impl FnMut(&mut Resource) -> Attempt) -> Done {
+        let start = Instant::now();
+        loop {
+            match f(r) {
+                Attempt::Done(d) => return d,
+                Attempt::Block => {
+                    assert!(start.elapsed() < Duration::from_secs(10), "never finished");
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+
+    fn s(x: &str) -> Done {
+        Done::Str(x.to_string())
+    }
+
+    #[test]
+    fn read_line_strips_newlines_and_returns_the_last_line() {
+        let mut r = fed(b"one\ntwo\r\n\nlast");
+        for want in [s("one"), s("two"), s(""), s("last"), Done::Nil, Done::Nil] {
+            assert_eq!(done(&mut r, |r| r.read_line(100)), want);
+        }
+    }
+
+    #[test]
+    fn read_line_rejects_bad_text_and_long_lines() {
+        let mut r = fed(b"ok\n\xff\xfe\n");
+        assert_eq!(done(&mut r, |r| r.read_line(100)), s("ok"));
+        assert_eq!(done(&mut r, |r| r.read_line(100)), Done::Fail("invalid UTF-8".into()));
+        let mut r = fed(&[b'a'; 50]);
+        assert_eq!(done(&mut r, |r| r.read_line(10)), Done::Fail("line too long (more than 10 bytes)".into()));
+    }
+
+    #[test]
+    fn read_never_splits_a_character() {
+        let mut r = fed("aé€😀".as_bytes());
+        assert_eq!(done(&mut r, |r| r.read(2)), s("a"));
+        assert_eq!(done(&mut r, |r| r.read(1)), s("é"));
+        assert_eq!(done(&mut r, |r| r.read(100)), s("€😀"));
+        assert_eq!(done(&mut r, |r| r.read(100)), Done::Nil);
+        let mut r = fed(b"\xe2\x82");
+        assert_eq!(done(&mut r, |r| r.read(100)), Done::Fail("invalid UTF-8".into()));
+    }
+}

@@ -51,6 +51,19 @@ fn entry_frame_movable(vm: &Vm, frames: &[Frame], plan: &Plan) -> bool {
     top.pc == 0 && vm.tables.function(top.func).is_some_and(|f| f.proto.arity == arity)
 }
 
+/// True when the fiber should be held: its top frame has just entered an affected function and
+/// no older frame is affected (holding it would keep that older frame from ever returning).
+fn holdable(frames: &[Frame], plan: &Plan) -> bool {
+    match frames.split_last() {
+        Some((top, older)) => {
+            top.pc == 0
+                && plan.entry_arity.contains_key(&top.func.0)
+                && !older.iter().any(|f| plan.affected.contains(&f.func.0))
+        }
+        None => false,
+    }
+}
+
 /// Every fiber that holds the update back (empty at a safe point). The running fiber (when the
 /// update is requested from inside the program) is checked through the VM's live frames.
 pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
@@ -92,9 +105,9 @@ impl Vm {
             return Ok(());
         }
         self.dsu.gate_ticks -= 1;
-        let at_entry = match (&self.dsu.pending, self.frames.last()) {
-            (Some(p), Some(top)) => top.pc == 0 && p.plan.entry_arity.contains_key(&top.func.0),
-            _ => false,
+        let at_entry = match &self.dsu.pending {
+            Some(p) => holdable(&self.frames, &p.plan),
+            None => false,
         };
         if at_entry || self.dsu.gate_ticks <= 0 {
             self.budget = SLICE;
@@ -109,12 +122,7 @@ impl Vm {
     /// update ends. Otherwise arms the entry gate for the slice. Returns true when held.
     pub(crate) fn hold_at_entry(&mut self, id: FiberId) -> bool {
         let Some(p) = &self.dsu.pending else { return false };
-        let held = self
-            .sched
-            .fibers
-            .get(&id)
-            .and_then(|f| f.frames.last())
-            .is_some_and(|top| top.pc == 0 && p.plan.entry_arity.contains_key(&top.func.0));
+        let held = self.sched.fibers.get(&id).is_some_and(|f| holdable(&f.frames, &p.plan));
         if held {
             self.dsu.held.push(id);
         }
