@@ -448,6 +448,8 @@ impl Vm {
 
     /// Called between slices: polls without waiting when fibers have been running for a while.
     pub(crate) fn io_poll_if_due(&mut self) {
+        thread_local!(static LAST: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) });
+        LAST.with(|l| { if let Some(t) = l.get() { let d = t.elapsed(); if d > Duration::from_millis(3) { eprintln!("TEMP gap {:?} runq {}", d, self.sched.runq.len()); } } l.set(Some(Instant::now())); });
         let net = &self.sched.net;
         if net.parked > 0 && net.last_poll.elapsed() >= POLL_INTERVAL {
             self.io_poll(Some(Duration::ZERO));
