@@ -7,11 +7,20 @@ Newt: a statically typed language whose programs can be updated while they run.
 
 usage:
   newt run FILE [ARGS...]             compile and run FILE's main
+  newt run --control ADDR [--token-file P] [--control-public] FILE [ARGS...]
+                                      ... and serve the control port on ADDR
   newt check FILE...                  type-check only, print all diagnostics
   newt dis FILE [--fn NAME]           print the bytecode listing
+  newt update --connect ADDR [--token-file P] [--script S] [--timeout MS] [--dry-run] [--json] PATH...
+                                      send new module sources to a running VM
+  newt status --connect ADDR [--token-file P] [--json]
+                                      modules, fibers and update history of a running VM
+  newt diff OLD NEW [--script-out S] [--json]
+                                      change set between two versions (files, or dirs with main.newt)
   newt help                           this text
 
-exit status: 0 ok, 64 bad usage, 65 compile error, 70 runtime error in main
+exit status: 0 ok, 64 bad usage, 65 compile error, 70 runtime error in main;
+  update/status: 1 aborted, rejected or bad request, 2 cannot connect or authenticate
 ";
 
 /// A parsed command line.
@@ -22,6 +31,29 @@ pub enum Command {
     Run {
         file: String,
         args: Vec<String>,
+        /// `--control ADDR ...`: serve the control port.
+        control: Option<crate::control::server::Options>,
+    },
+    /// `newt update --connect ...`.
+    Update {
+        target: crate::control::client::Target,
+        script: Option<String>,
+        timeout_ms: Option<u64>,
+        dry_run: bool,
+        json: bool,
+        paths: Vec<String>,
+    },
+    /// `newt diff OLD NEW ...`.
+    Diff {
+        old: String,
+        new: String,
+        script_out: Option<String>,
+        json: bool,
+    },
+    /// `newt status --connect ...`.
+    Status {
+        target: crate::control::client::Target,
+        json: bool,
     },
     Check {
         files: Vec<String>,
@@ -48,16 +80,89 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             Ok(Command::Check { files: rest.to_vec() })
         }
         "dis" => parse_dis(rest),
+        "update" => parse_remote(rest, true),
+        "status" => parse_remote(rest, false),
+        "diff" => parse_diff(rest),
         other => Err(format!("unknown command '{other}'")),
     }
 }
 
-fn parse_run(rest: &[String]) -> Result<Command, String> {
-    let Some((file, args)) = rest.split_first() else { return Err("run needs a FILE".into()) };
-    if file.starts_with('-') {
-        return Err(format!("unknown flag '{file}' for run"));
+fn parse_run(mut rest: &[String]) -> Result<Command, String> {
+    let (mut addr, mut token_file, mut public) = (None, None, false);
+    while let Some((flag, after)) = rest.split_first().filter(|(f, _)| f.starts_with('-')) {
+        rest = after;
+        match flag.as_str() {
+            "--control-public" => public = true,
+            "--control" | "--token-file" => {
+                let Some((value, after)) = rest.split_first() else { return Err(format!("{flag} needs a value")) };
+                rest = after;
+                if flag == "--control" {
+                    addr = Some(value.clone());
+                } else {
+                    token_file = Some(std::path::PathBuf::from(value));
+                }
+            }
+            f => return Err(format!("unknown flag '{f}' for run")),
+        }
     }
-    Ok(Command::Run { file: file.clone(), args: args.to_vec() })
+    let Some((file, args)) = rest.split_first() else { return Err("run needs a FILE".into()) };
+    let control = match addr {
+        Some(addr) => Some(crate::control::server::Options { addr, token_file, public }),
+        None if token_file.is_some() || public => return Err("--token-file and --control-public need --control".into()),
+        None => None,
+    };
+    Ok(Command::Run { file: file.clone(), args: args.to_vec(), control })
+}
+
+fn parse_diff(rest: &[String]) -> Result<Command, String> {
+    let (mut script_out, mut json, mut trees) = (None, false, Vec::new());
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--script-out" => script_out = Some(it.next().cloned().ok_or("--script-out needs a FILE")?),
+            "--json" => json = true,
+            f if f.starts_with('-') => return Err(format!("unknown flag '{f}' for diff")),
+            t => trees.push(t.to_string()),
+        }
+    }
+    match <[String; 2]>::try_from(trees) {
+        Ok([old, new]) => Ok(Command::Diff { old, new, script_out, json }),
+        Err(_) => Err("diff needs OLD and NEW".into()),
+    }
+}
+
+/// `update` (with `is_update`) and `status`: `--connect ADDR` and their flags, in any order.
+fn parse_remote(rest: &[String], is_update: bool) -> Result<Command, String> {
+    let cmd = if is_update { "update" } else { "status" };
+    let (mut addr, mut token_file, mut script, mut timeout_ms) = (None, None, None, None);
+    let (mut dry_run, mut json, mut paths) = (false, false, Vec::new());
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--connect" => addr = Some(value()?),
+            "--token-file" => token_file = Some(std::path::PathBuf::from(value()?)),
+            "--json" => json = true,
+            "--script" if is_update => script = Some(value()?),
+            "--timeout" if is_update => {
+                let v = value()?;
+                timeout_ms = Some(v.parse::<u64>().map_err(|_| format!("--timeout needs milliseconds, not '{v}'"))?);
+            }
+            "--dry-run" if is_update => dry_run = true,
+            f if f.starts_with('-') => return Err(format!("unknown flag '{f}' for {cmd}")),
+            p if is_update => paths.push(p.to_string()),
+            p => return Err(format!("unexpected argument '{p}'")),
+        }
+    }
+    let addr = addr.ok_or_else(|| format!("{cmd} needs --connect ADDR"))?;
+    let target = crate::control::client::Target { addr, token_file };
+    if !is_update {
+        return Ok(Command::Status { target, json });
+    }
+    if paths.is_empty() {
+        return Err("update needs at least one PATH".into());
+    }
+    Ok(Command::Update { target, script, timeout_ms, dry_run, json, paths })
 }
 
 fn parse_dis(rest: &[String]) -> Result<Command, String> {
@@ -91,9 +196,20 @@ mod tests {
     fn program_arguments_follow_the_file() {
         assert_eq!(
             p("run a.newt --fn x y"),
-            Ok(Command::Run { file: "a.newt".into(), args: vec!["--fn".into(), "x".into(), "y".into()] })
+            Ok(Command::Run {
+                file: "a.newt".into(),
+                args: vec!["--fn".into(), "x".into(), "y".into()],
+                control: None
+            })
         );
         assert!(p("run --bogus a.newt").is_err());
+        let Ok(Command::Run { control: Some(c), file, .. }) = p("run --control 127.0.0.1:0 --control-public a.newt x")
+        else {
+            panic!("--control not parsed")
+        };
+        assert_eq!((c.addr.as_str(), c.public, file.as_str()), ("127.0.0.1:0", true, "a.newt"));
+        assert!(p("run --control").is_err());
+        assert!(p("run --token-file t a.newt").is_err());
         assert!(p("run").is_err());
     }
 
@@ -107,5 +223,21 @@ mod tests {
         assert!(p("check").is_err());
         assert_eq!(p(""), Ok(Command::Help));
         assert!(p("frobnicate").is_err());
+    }
+
+    #[test]
+    fn update_and_status() {
+        let Ok(Command::Update { target, timeout_ms, dry_run, paths, .. }) =
+            p("update --connect h:1 --timeout 50 --dry-run a.newt dir")
+        else {
+            panic!("update not parsed")
+        };
+        assert_eq!((target.addr.as_str(), timeout_ms, dry_run), ("h:1", Some(50), true));
+        assert_eq!(paths, vec!["a.newt".to_string(), "dir".to_string()]);
+        assert!(p("update --connect h:1").is_err());
+        assert!(p("update a.newt").is_err());
+        assert!(p("update --connect h:1 --timeout x a.newt").is_err());
+        assert!(matches!(p("status --connect h:1 --json"), Ok(Command::Status { json: true, .. })));
+        assert!(p("status --connect h:1 --dry-run").is_err());
     }
 }

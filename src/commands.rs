@@ -12,7 +12,12 @@ pub fn run(cmd: Command) -> u8 {
             print!("{USAGE}");
             status::OK
         }
-        Command::Run { file, args } => run_file(&file, args),
+        Command::Run { file, args, control } => run_file(&file, args, control.as_ref()),
+        Command::Update { target, script, timeout_ms, dry_run, json, paths } => {
+            crate::control::client::update(&target, &paths, script.as_deref(), timeout_ms, dry_run, json)
+        }
+        Command::Diff { old, new, script_out, json } => crate::diff::run(&old, &new, script_out.as_deref(), json),
+        Command::Status { target, json } => crate::control::client::status(&target, json),
         Command::Check { files } => check_files(&files),
         Command::Dis { file, function } => dis(&file, function.as_deref()),
     }
@@ -27,7 +32,7 @@ fn missing(file: &str) -> Option<u8> {
     }
 }
 
-fn run_file(file: &str, args: Vec<String>) -> u8 {
+fn run_file(file: &str, args: Vec<String>, control: Option<&crate::control::server::Options>) -> u8 {
     if let Some(code) = missing(file) {
         return code;
     }
@@ -39,7 +44,24 @@ fn run_file(file: &str, args: Vec<String>) -> u8 {
         }
     };
     let mut vm = newt_vm::Vm::new(image, args);
-    let outcome = vm.run();
+    let outcome = match control {
+        None => vm.run(),
+        Some(opts) => match crate::control::server::start(opts) {
+            Ok((mut server, doorbell)) => {
+                vm.set_event_source(Box::new(doorbell));
+                loop {
+                    match vm.step() {
+                        newt_vm::Step::Finished(o) => break o,
+                        _ => server.serve(&mut vm),
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("newt: control port: {e}");
+                return status::USAGE;
+            }
+        },
+    };
     outcome.exit_code.clamp(0, 255) as u8
 }
 

@@ -4,6 +4,8 @@
 
 mod cli;
 mod commands;
+mod control;
+mod diff;
 mod pipeline;
 
 use std::process::ExitCode;

@@ -14,7 +14,11 @@ fn run_example(rel: &str, args: &[&str]) -> (String, String, Option<i32>) {
         .current_dir(root)
         .output()
         .unwrap_or_else(|e| panic!("cannot run newt: {e}"));
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
 }
 
 #[test]

@@ -3,7 +3,7 @@
 # for Python's asyncio (benches/load/chat_server.py), one after the other in the same run, with the
 # same data and the same requests. Prints req/s, p50 and p99 latency of each, and the ratios.
 #
-#   benches/load/run.sh                 # 10 s per server and endpoint, 50 connections, 2 threads
+#   benches/load/run.sh                 # 10 s per server and endpoint, 50 connections, 1 wrk thread
 #   DURATION=5s CONNS=100 benches/load/run.sh
 #
 # Needs wrk (Debian package `wrk`), curl and python3. Endpoints measured:
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1}
 for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed" >&2; exit 2; }
 done

@@ -16,11 +16,14 @@
 // remap/reboot, lazy migration, O(affected) instance lookup.
 pub mod analyse;
 pub mod commit;
+pub mod control;
 pub mod driver;
 pub mod migrate;
 pub(crate) mod natives;
 pub mod report;
 pub mod safepoint;
+mod script;
+mod script_run;
 pub mod staging;
 mod state;
 mod translate;

@@ -99,8 +99,9 @@ fn apply_from_inside_the_program() {
         lines[4]
     );
     assert!(lines[5].starts_with("rejected [cannot read "), "{}", lines[5]);
-    assert_eq!(lines[6], "rejected [update scripts are not supported yet (only the default policy)] v1");
-    // Refused requests (unreadable path, script) are not recorded.
+    // The script path is relative to the root module's directory: "update lib" is no file.
+    assert!(lines[6].starts_with("rejected [cannot read "), "{}", lines[6]);
+    // Refused requests (unreadable source or script path) are not recorded.
     assert_eq!(lines[7], "history 2 committed rejected");
     let _ = std::fs::remove_dir_all(&dir);
 }

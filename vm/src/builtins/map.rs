@@ -21,22 +21,27 @@ pub(crate) fn len(vm: &mut Vm, a: Args) -> BResult {
 
 /// `m.get(k) -> V?`.
 pub(crate) fn get(vm: &mut Vm, a: Args) -> BResult {
-    let k = vm.map_key(a.get(vm, 1))?;
-    Ok(map(vm, a.get(vm, 0))?.get(&k).copied().unwrap_or(Value::Nil))
+    let m = map(vm, a.get(vm, 0))?;
+    Ok(vm.map_find(m, a.get(vm, 1))?.and_then(|p| m.slot(p)).map(|(_, v)| *v).unwrap_or(Value::Nil))
 }
 
 /// `m.contains(k)`.
 pub(crate) fn contains(vm: &mut Vm, a: Args) -> BResult {
-    let k = vm.map_key(a.get(vm, 1))?;
-    Ok(Value::Bool(map(vm, a.get(vm, 0))?.contains_key(&k)))
+    let m = map(vm, a.get(vm, 0))?;
+    Ok(Value::Bool(vm.map_find(m, a.get(vm, 1))?.is_some()))
 }
 
 /// `m.remove(k) -> V?`; the other keys keep their order.
 pub(crate) fn remove(vm: &mut Vm, a: Args) -> BResult {
-    let k = vm.map_key(a.get(vm, 1))?;
-    match a.get(vm, 0) {
+    // Found without building a key (see `Vm::map_find`), then removed by position.
+    let (m, k) = (a.get(vm, 0), a.get(vm, 1));
+    let found = match map(vm, m) {
+        Ok(map) => vm.map_find(map, k)?.and_then(|p| Some((map.slot(p)?.0.word(), p))),
+        Err(_) => None,
+    };
+    match m {
         Value::Obj(h) => match vm.heap.get_mut(h) {
-            Obj::Map(map) => Ok(map.remove(&k).unwrap_or(Value::Nil)),
+            Obj::Map(map) => Ok(found.and_then(|(word, p)| map.remove_at(word, p)).unwrap_or(Value::Nil)),
             o => Err(RtError::expected("Map", o.kind_name()).into()),
         },
         _ => Err(RtError::expected("Map", "nil").into()),

@@ -11,7 +11,7 @@ use crate::vm::Vm;
 /// this is a reference-count increment, not a copy.
 fn recv(vm: &Vm, a: Args) -> std::rc::Rc<str> {
     match a.get(vm, 0).handle().map(|h| vm.heap.get(h)) {
-        Some(Obj::Str(s)) => s.clone(),
+        Some(Obj::Str(s)) => s.text.clone(),
         _ => "".into(),
     }
 }

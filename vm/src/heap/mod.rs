@@ -14,7 +14,7 @@
 
 mod object;
 
-pub use object::{Closure, FrameSnapshot, Instance, MapKey, Obj, StrKey};
+pub use object::{Closure, FrameSnapshot, Instance, MapKey, Obj, Str, StrKey};
 
 use crate::fiber::FiberId;
 use newt_compiler::types::ClassId;
@@ -140,7 +140,7 @@ impl Heap {
             return *h;
         }
         let text: Rc<str> = s.into();
-        let h = self.alloc(Obj::Str(text.clone()));
+        let h = self.alloc(Obj::Str(text.clone().into()));
         self.interned.insert(text, h);
         h
     }
@@ -186,7 +186,7 @@ impl Heap {
     /// The text of a string object (empty for anything else, which compiled code never asks for).
     pub fn str(&self, h: Handle) -> &str {
         match self.get(h) {
-            Obj::Str(s) => s,
+            Obj::Str(s) => &s.text,
             _ => "",
         }
     }

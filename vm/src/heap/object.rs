@@ -10,6 +10,7 @@ use crate::fiber::FiberId;
 use crate::ordmap::OrdMap;
 use crate::value::Value;
 use newt_compiler::types::{ClassId, FuncId};
+use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -21,7 +22,7 @@ pub enum Obj {
     /// Left behind by `become`: this handle now means the object at the target handle. The
     /// collector rewrites references to forwarded handles and then frees the entry.
     Forward(Handle),
-    Str(Rc<str>),
+    Str(Str),
     List(Vec<Value>),
     Map(Box<OrdMap<MapKey, Value>>),
     Instance(Instance),
@@ -33,6 +34,50 @@ pub enum Obj {
     Chan(Box<Chan>),
     /// A snapshot of one frame of a fiber (`fiber.frames()`).
     Frame(Box<FrameSnapshot>),
+}
+
+/// A string object: its text (immutable, shared with map keys and built-ins by reference count)
+/// and its map-key hash, computed on first use, so that a string used as a key many times is
+/// hashed once. Dereferences to the text.
+#[derive(Debug, Clone)]
+pub struct Str {
+    pub text: Rc<str>,
+    /// `crate::ordmap::hash_str(&text)`, or 0 until first asked for (that hash is never 0).
+    hash: Cell<u64>,
+}
+
+impl Str {
+    /// The map-key hash of the text (see [`MapKey`]).
+    #[inline]
+    pub fn hash(&self) -> u64 {
+        match self.hash.get() {
+            0 => {
+                let h = crate::ordmap::hash_str(&self.text);
+                self.hash.set(h);
+                h
+            }
+            h => h,
+        }
+    }
+}
+
+impl From<Rc<str>> for Str {
+    fn from(text: Rc<str>) -> Str {
+        Str { text, hash: Cell::new(0) }
+    }
+}
+
+impl From<&str> for Str {
+    fn from(text: &str) -> Str {
+        Str::from(Rc::<str>::from(text))
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
 }
 
 /// An instance of a Newt class: its run-time class and its fields in slot order.
@@ -65,7 +110,8 @@ pub struct FrameSnapshot {
 
 /// A map key: maps take int, str and bool keys (language.md). A string key keeps the handle of the
 /// string it was made from so that `keys()` can return it without allocating; hashing and equality
-/// look only at the text.
+/// look only at the text (through its hash, computed once when the key is made, and by comparing
+/// the shared text's address before its bytes).
 #[derive(Debug, Clone)]
 pub enum MapKey {
     Int(i64),
@@ -78,6 +124,15 @@ pub enum MapKey {
 pub struct StrKey {
     pub text: Rc<str>,
     pub handle: Handle,
+    /// `crate::ordmap::hash_str(&text)`.
+    pub hash: u64,
+}
+
+impl StrKey {
+    /// The key for the string `s` held by the object `handle`.
+    pub fn new(s: &Str, handle: Handle) -> StrKey {
+        StrKey { text: s.text.clone(), handle, hash: s.hash() }
+    }
 }
 
 impl PartialEq for MapKey {
@@ -85,7 +140,7 @@ impl PartialEq for MapKey {
         match (self, other) {
             (MapKey::Int(a), MapKey::Int(b)) => a == b,
             (MapKey::Bool(a), MapKey::Bool(b)) => a == b,
-            (MapKey::Str(a), MapKey::Str(b)) => a.text == b.text,
+            (MapKey::Str(a), MapKey::Str(b)) => a.hash == b.hash && (Rc::ptr_eq(&a.text, &b.text) || a.text == b.text),
             _ => false,
         }
     }
@@ -95,24 +150,23 @@ impl Eq for MapKey {}
 
 impl Hash for MapKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        match self {
-            MapKey::Int(i) => {
-                state.write_u8(0);
-                i.hash(state)
-            }
-            MapKey::Bool(b) => {
-                state.write_u8(1);
-                b.hash(state)
-            }
-            MapKey::Str(s) => {
-                state.write_u8(2);
-                s.text.hash(state)
-            }
-        }
+        // One word each: a map holds keys of one type, so the kinds need not be told apart, and
+        // the map's hasher (`crate::ordmap::KeyHasher`) mixes a word with one multiply.
+        state.write_u64(self.word())
     }
 }
 
 impl MapKey {
+    /// The one word this key's `Hash` writes, which `OrdMap::find_hashed` takes.
+    #[inline]
+    pub fn word(&self) -> u64 {
+        match self {
+            MapKey::Int(i) => *i as u64,
+            MapKey::Bool(b) => *b as u64,
+            MapKey::Str(s) => s.hash,
+        }
+    }
+
     /// The key as a value.
     pub fn to_value(&self) -> Value {
         match self {

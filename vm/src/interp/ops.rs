@@ -6,7 +6,9 @@ use crate::error::RtError;
 use crate::heap::{Handle, MapKey, Obj, StrKey};
 use crate::value::Value;
 use crate::vm::Vm;
+use crate::ordmap::OrdMap;
 use newt_compiler::types::RtType;
+use std::rc::Rc;
 
 impl Vm {
     /// `==`: by value for nil, bools, numbers and strings; by identity (forwarding included) for
@@ -23,7 +25,7 @@ impl Vm {
                     return true;
                 }
                 match (self.heap.get(x), self.heap.get(y)) {
-                    (Obj::Str(s), Obj::Str(t)) => s == t,
+                    (Obj::Str(s), Obj::Str(t)) => Rc::ptr_eq(&s.text, &t.text) || s.text == t.text,
                     // Identity, forwarding included.
                     (a, b) => std::ptr::eq(a, b),
                 }
@@ -112,11 +114,38 @@ impl Vm {
             Value::Int(i) => Ok(MapKey::Int(i)),
             Value::Bool(b) => Ok(MapKey::Bool(b)),
             Value::Obj(h) => match self.heap.get(h) {
-                Obj::Str(s) => Ok(MapKey::Str(StrKey { text: s.clone(), handle: self.heap.resolve(h) })),
+                Obj::Str(s) => Ok(MapKey::Str(StrKey::new(s, self.heap.resolve(h)))),
                 o => Err(RtError::internal(format_args!("a {} as a map key", o.kind_name()))),
             },
             v => Err(RtError::internal(format_args!("{v:?} as a map key"))),
         }
+    }
+
+    /// The position in `m` of the key `k` (int, str or bool), looked up without building a
+    /// [`MapKey`]: a string is matched through its cached hash and its text, not cloned.
+    #[inline]
+    pub(crate) fn map_find(&self, m: &OrdMap<MapKey, Value>, k: Value) -> Result<Option<usize>, RtError> {
+        let pos = match k {
+            Value::Int(i) => m.find_hashed(i as u64, |e| matches!(e, MapKey::Int(x) if *x == i)),
+            Value::Bool(b) => m.find_hashed(b as u64, |e| matches!(e, MapKey::Bool(x) if *x == b)),
+            Value::Obj(h) => match self.heap.get(h) {
+                Obj::Str(s) => {
+                    let hash = s.hash();
+                    m.find_hashed(hash, |e| {
+                        matches!(e, MapKey::Str(t) if t.hash == hash
+                            && (Rc::ptr_eq(&t.text, &s.text) || t.text == s.text))
+                    })
+                }
+                o => return Err(RtError::internal(format_args!("a {} as a map key", o.kind_name()))),
+            },
+            v => return Err(RtError::internal(format_args!("{v:?} as a map key"))),
+        };
+        // The fast path must agree with the owned-key one (`MapKey`'s `Hash` and `Eq`).
+        debug_assert_eq!(pos.map(|p| m.slot(p).map(|(k, _)| k.word())), {
+            let key = self.map_key(k)?;
+            m.get(&key).map(|_| Some(key.word()))
+        });
+        Ok(pos)
     }
 
     /// The content of the cell `cell` (a local or capture that a lambda captured).
@@ -207,10 +236,9 @@ impl Vm {
 
     /// `map[k]`.
     pub(crate) fn map_index(&self, map: Value, k: Value) -> Result<Value, RtError> {
-        let key = self.map_key(k)?;
         match map.handle().map(|h| self.heap.get(h)) {
-            Some(Obj::Map(m)) => match m.get(&key) {
-                Some(v) => Ok(*v),
+            Some(Obj::Map(m)) => match self.map_find(m, k)?.and_then(|p| m.slot(p)) {
+                Some((_, v)) => Ok(*v),
                 None => Err(RtError::key(&self.show_nested(k))),
             },
             _ => Err(self.not_a(map, "Map")),
@@ -219,10 +247,28 @@ impl Vm {
 
     /// `map[k] = v`.
     pub(crate) fn map_store(&mut self, map: Value, k: Value, v: Value) -> Result<(), RtError> {
-        let key = self.map_key(k)?;
+        // Look up first (immutably: string keys compare against other heap objects), then store;
+        // only a new key is built as an owned `MapKey`.
+        let found = match map.handle().map(|h| self.heap.get(h)) {
+            Some(Obj::Map(m)) => Some(self.map_find(m, k)?),
+            _ => None,
+        };
+        let key = match found {
+            Some(None) => Some(self.map_key(k)?),
+            _ => None,
+        };
         match map.handle().map(|h| self.heap.get_mut(h)) {
             Some(Obj::Map(m)) => {
-                m.insert(key, v);
+                match (found, key) {
+                    (Some(Some(pos)), _) => {
+                        if let Some(slot) = m.slot_value_mut(pos) {
+                            *slot = v;
+                        }
+                    }
+                    (_, Some(key)) => m.insert_new(key, v),
+                    // Unreachable: the object was a map a moment ago.
+                    (_, None) => return Err(RtError::internal("map changed during a store")),
+                }
                 Ok(())
             }
             Some(o) => Err(RtError::expected("Map", o.kind_name())),

@@ -1,16 +1,19 @@
 //! The event loop: non-blocking sockets on `mio`, integrated with the scheduler.
 //!
-//! A `std.net` native first attempts its operation without blocking ([`stream`]); when the OS says
+//! A `std.net` native first attempts its operation without blocking (`stream`); when the OS says
 //! `WouldBlock`, the calling fiber parks with `Wait::Io(id)` and is recorded as the socket's
-//! reader or writer. When no fiber is runnable, the scheduler calls [`Vm::io_idle`], which polls
+//! reader or writer. When no fiber is runnable, the scheduler calls `Vm::io_idle`, which polls
 //! mio with the timeout of the next timer (or read deadline), attempts the parked operations of
 //! every socket that became ready, and wakes the fibers whose operation finished. While fibers
-//! run, [`Vm::io_poll_if_due`] polls without waiting every few milliseconds so a busy fiber cannot
+//! run, `Vm::io_poll_if_due` polls without waiting every 200 µs or so, so busy fibers cannot
 //! starve the network.
+//!
+//! `std.io.read_line` on the process's stdin parks its fiber the same way while a helper thread
+//! reads the line (`stdin`).
 //!
 //! Stopping the world needs nothing from here: a parked fiber is between two instructions, and
 //! the scheduler simply does not resume anyone; readiness seen meanwhile only queues fibers. A
-//! wait in mio lasts at most [`MAX_WAIT`], so a stop requested from another thread is seen soon.
+//! wait in mio lasts at most `MAX_WAIT`, so a stop requested from another thread is seen soon.
 //!
 //! Failures: natives return a failure value (-1, nil or false) and record the OS's message for
 //! the calling fiber (`__net_last_error`), so `std.net` raises it as a runtime error while
@@ -40,7 +43,8 @@ use stream::{Attempt, Done, Kind, Op, Resource, Waiter};
 /// The longest single wait in the OS, so that a stop request from another thread is seen.
 pub const MAX_WAIT: Duration = Duration::from_millis(50);
 
-/// How often running fibers are interrupted to look for readiness.
+/// How often the scheduler looks for readiness between slices while fibers run (an `epoll_wait`
+/// with zero timeout costs about a microsecond; polling often keeps request latency low).
 const POLL_INTERVAL: Duration = Duration::from_micros(200);
 
 /// The shortest time between two collections asked for by dying socket owners.
@@ -448,8 +452,6 @@ impl Vm {
 
     /// Called between slices: polls without waiting when fibers have been running for a while.
     pub(crate) fn io_poll_if_due(&mut self) {
-        thread_local!(static LAST: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) });
-        LAST.with(|l| { if let Some(t) = l.get() { let d = t.elapsed(); if d > Duration::from_millis(3) { eprintln!("TEMP gap {:?} runq {}", d, self.sched.runq.len()); } } l.set(Some(Instant::now())); });
         let net = &self.sched.net;
         if net.parked > 0 && net.last_poll.elapsed() >= POLL_INTERVAL {
             self.io_poll(Some(Duration::ZERO));

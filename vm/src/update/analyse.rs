@@ -35,12 +35,14 @@ pub struct UpdateRequest {
     pub timeout: Duration,
     /// Stop after analysis (report the change set or the rejection; change nothing).
     pub dry_run: bool,
+    /// The update script, if any (`module` is ignored; `path` is shown in diagnostics).
+    pub script: Option<ModuleSource>,
 }
 
 impl UpdateRequest {
     /// A request replacing module `module` with `text` (its display path is derived from the name).
     pub fn module(module: &str, text: &str) -> UpdateRequest {
-        UpdateRequest { modules: Vec::new(), timeout: DEFAULT_TIMEOUT, dry_run: false }.with(module, text)
+        UpdateRequest { modules: Vec::new(), timeout: DEFAULT_TIMEOUT, dry_run: false, script: None }.with(module, text)
     }
 
     /// Adds (or replaces) one more module.
@@ -48,6 +50,13 @@ impl UpdateRequest {
         let path = format!("{}.newt", module.replace('.', "/"));
         self.modules.retain(|m| m.module != module);
         self.modules.push(ModuleSource { module: module.into(), path, text: text.into() });
+        self
+    }
+
+    /// Adds an update script (see updates.md, "Update scripts").
+    pub fn script(mut self, text: &str) -> UpdateRequest {
+        let module = super::script::SCRIPT_MODULE.to_string();
+        self.script = Some(ModuleSource { module, path: "update.newt".into(), text: text.into() });
         self
     }
 
@@ -145,6 +154,8 @@ pub(crate) struct Plan {
     pub changes: ChangeSet,
     /// The sources of the new version (become the base of the next update).
     pub sources: Vec<ModuleSource>,
+    /// The update script's functions to run in staging, if there is a script.
+    pub script: Option<super::script_run::ScriptPlan>,
 }
 
 /// Analyses `req` against the running program (see the module docs). May run a collection (to
@@ -166,15 +177,49 @@ pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejectio
             None => sources.push(m.clone()),
         }
     }
-    let loader = MemLoader {
-        modules: sources.iter().map(|s| (s.module.clone(), s.path.clone(), s.text.clone())).collect(),
-        stdlib: Some(newt_stdlib::source),
+    let mut modules: Vec<(String, String, String)> =
+        sources.iter().map(|s| (s.module.clone(), s.path.clone(), s.text.clone())).collect();
+    // A script is compiled as one more module that imports the target (and the root, so that
+    // the whole program is still checked); it becomes the root of this check.
+    let script = match &req.script {
+        Some(src) => {
+            let find = |m: &str| sources.iter().find(|s| s.module == m).map(|s| s.text.clone());
+            let mut d = super::script::desugar(vm, &src.path, &src.text, &find)?;
+            if d.target != root {
+                d.text = format!("import {root} as upd_root\n{}", d.text);
+            }
+            // The root of a check needs a `main`; this one is never called.
+            d.text.push_str("fn main() {}\n");
+            // Diagnostics show the generated code (see `script`), so say so in the path.
+            let path = format!("{} (as compiled)", src.path);
+            modules.push((super::script::SCRIPT_MODULE.into(), path, d.text.clone()));
+            Some(d)
+        }
+        None => None,
     };
-    let program =
-        newt_compiler::check::check_program(&loader, &root).map_err(|(diags, map)| compile_error(&diags, &map))?;
+    let check_root = if script.is_some() { super::script::SCRIPT_MODULE } else { root.as_str() };
+    let loader = MemLoader { modules, stdlib: Some(newt_stdlib::source) };
+    let program = newt_compiler::check::check_program(&loader, check_root).map_err(|(diags, map)| {
+        let mut r = compile_error(&diags, &map);
+        if script.is_some() {
+            r.reason = r.reason.replacen("the new version", "the new version or its update script", 1);
+        }
+        r
+    })?;
     let image = newt_compiler::codegen::generate(&program).map_err(|diags| compile_error(&diags, &program.sources))?;
-    let sources = from_source_map(&image.sources);
-    diff(vm, image, sources)
+    let mut sources = from_source_map(&image.sources);
+    sources.retain(|s| s.module != super::script::SCRIPT_MODULE);
+    let mut plan = diff(vm, image, sources, script.as_ref())?;
+    if let Some(d) = &script {
+        let sp = super::script_run::resolve(vm, d, &plan.image, &plan.fmap, &plan.cmap, &plan.gmap)
+            .map_err(Rejection::new)?;
+        plan.script = Some(sp);
+        let own = format!("{}.", super::script::SCRIPT_MODULE);
+        for c in [&mut plan.changes.functions, &mut plan.changes.classes, &mut plan.changes.globals] {
+            c.added.retain(|n| !n.starts_with(&own));
+        }
+    }
+    Ok(plan)
 }
 
 fn compile_error(diags: &[newt_compiler::Diagnostic], map: &newt_compiler::SourceMap) -> Rejection {
@@ -210,7 +255,12 @@ fn keys<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(String, u32)> {
 }
 
 /// Maps the image's ids onto the VM's, decides every action and computes the change set.
-fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Plan, Rejection> {
+fn diff(
+    vm: &mut Vm,
+    mut image: Image,
+    sources: Vec<ModuleSource>,
+    script: Option<&super::script::Desugared>,
+) -> Result<Plan, Rejection> {
     let t = &vm.tables;
     let removed = &vm.dsu;
     let old_f = keyed(
@@ -364,14 +414,18 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
             && o.method_names.iter().zip(&c.vtable).all(|(a, (n, _))| a == n)
             && o.short_name == c.short_name
             && o.module == c.module;
-        if same_layout && same_rest {
+        // A class with a script migration is migrated even when its layout is unchanged.
+        let scripted = script.filter(|s| s.target == c.module).and_then(|s| s.migration(&c.short_name));
+        if same_layout && same_rest && scripted.is_none() {
             class_actions.push(ClassAction::Keep);
             continue;
         }
-        class_actions.push(ClassAction::Replace { layout: !same_layout });
-        changes.classes.changed.push(c.name.clone());
-        if !same_layout {
-            migrations.push(plan_migration(id, o, c, &mut reasons));
+        class_actions.push(ClassAction::Replace { layout: !same_layout || scripted.is_some() });
+        if !(same_layout && same_rest) {
+            changes.classes.changed.push(c.name.clone());
+        }
+        if !same_layout || scripted.is_some() {
+            migrations.push(plan_migration(id, o, c, scripted, &mut reasons));
         }
     }
     let mut removed_classes = Vec::new();
@@ -410,7 +464,9 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
                 }
             }
             (GlobalKind::Var { init: a }, GlobalKind::Var { init: b }) => {
-                if o.slot.ty != g.ty {
+                let migrated =
+                    script.is_some_and(|s| s.target == g.module && s.vars.iter().any(|v| &v.global == short));
+                if o.slot.ty != g.ty && !migrated {
                     reasons.push(format!(
                         "global '{}' changed type from {} to {}; add `migrate var {short}: {} = ...` to the update script",
                         g.name, o.slot.ty, g.ty, g.ty
@@ -502,6 +558,7 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         migrations,
         changes,
         sources,
+        script: None,
     })
 }
 
@@ -576,14 +633,28 @@ fn plan_migration(
     id: ClassId,
     old: &crate::globals::RtClass,
     new: &ClassProto,
+    scripted: Option<&super::script::MigrateInfo>,
     reasons: &mut Vec<String>,
 ) -> ClassMigration {
     let short = &new.short_name;
+    // With a script migration, a field without a value must be assigned by the block instead.
+    let unassigned = |field: &str, why: &str, reasons: &mut Vec<String>| {
+        if let Some(m) = scripted.filter(|m| !m.assigned.contains(field)) {
+            reasons.push(format!(
+                "the migration of class {} does not assign field '{field}' ({why}); add `self.{field} = ...` to `migrate {}`",
+                new.name, m.class
+            ));
+        }
+    };
     let mut copy = Vec::with_capacity(new.fields.len());
     let mut defaults = Vec::new();
     for (slot, f) in new.fields.iter().enumerate() {
         match old.fields.iter().position(|o| o.name == f.name) {
             Some(k) if old.fields[k].ty == f.ty => copy.push(Some(k)),
+            Some(_) if scripted.is_some() => {
+                unassigned(&f.name, "its type changed", reasons);
+                copy.push(None);
+            }
             Some(k) => {
                 reasons.push(format!(
                     "field '{}' of class {} changed type from {} to {}; add a migration that sets it: `migrate {short}(o: old.{short}) {{ self.{} = ... }}`",
@@ -595,6 +666,7 @@ fn plan_migration(
                 copy.push(None);
                 match f.default {
                     Some(d) => defaults.push((slot, d)),
+                    None if scripted.is_some() => unassigned(&f.name, "it is new and has no default", reasons),
                     None => reasons.push(format!(
                         "new field '{}' of class {} has no value for the live instances; give it a default (`{}: {} = ...`) or add `migrate {short}(o: old.{short}) {{ self.{} = ... }}` to the update script",
                         f.name, new.name, f.name, f.ty, f.name

@@ -41,8 +41,23 @@ impl Vm {
         let old_tables = std::mem::replace(&mut self.tables, staged.tables);
         let (done, swapped) = swap_all(self, &migrated);
         let mut commit_us = t0.elapsed().as_micros() as u64;
+        // The update script reads old globals as they are now (before initialisers run).
+        let old_globals: Vec<Value> = plan
+            .script
+            .as_ref()
+            .map(|s| {
+                s.old_globals
+                    .iter()
+                    .map(|&g| old_tables.globals.get(g as usize).copied().unwrap_or(Value::Nil))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut script_swaps = Vec::new();
         let result = match swapped {
-            Ok(()) => self.run_new_code(&migrated, &staged.inits),
+            Ok(()) => self.run_new_code(&migrated, &staged.inits).and_then(|()| {
+                self.run_script(plan, &migrated, &old_globals, &mut script_swaps)?;
+                check_filled(self, &migrated)
+            }),
             Err(e) => Err(e),
         };
         match result {
@@ -61,6 +76,9 @@ impl Vm {
             }
             Err(e) => {
                 // Undo in reverse order; each swap is its own inverse.
+                for &(a, b) in script_swaps.iter().rev() {
+                    let _ = self.heap.swap_objects(a, b);
+                }
                 for &(old, new) in migrated.pairs[..done].iter().rev() {
                     let _ = self.heap.swap_objects(old, new);
                 }
@@ -71,7 +89,8 @@ impl Vm {
         }
     }
 
-    /// Fills new fields from their defaults, runs the new initialisers, and validates.
+    /// Fills new fields from their defaults and runs the new initialisers (the caller then runs
+    /// the update script and validates).
     fn run_new_code(
         &mut self,
         migrated: &Migrated,
@@ -97,7 +116,7 @@ impl Vm {
             let v = self.run_isolated(Value::Func(f))?;
             self.tables.set_global(slot, v);
         }
-        check_filled(self, migrated)
+        Ok(())
     }
 
     /// Runs `f()` to completion outside any fiber (also when called from a built-in of the running

@@ -84,17 +84,30 @@ pub(crate) fn request(vm: &mut Vm, a: Args) -> BResult {
         Value::Int(ms) if ms >= 0 => Duration::from_millis(ms as u64),
         _ => DEFAULT_TIMEOUT,
     };
-    if !matches!(script, Value::Nil) {
-        return Ok(Value::Int(
-            vm.refuse_request("update scripts are not supported yet (only the default policy)".into()) as i64,
-        ));
-    }
+    // The script path, like the sources, is relative to the root module's directory.
+    let script = match script {
+        Value::Nil => None,
+        v => {
+            let path = root_dir(vm).join(vm.text(v));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Some(ModuleSource {
+                    module: super::script::SCRIPT_MODULE.into(),
+                    path: path.display().to_string(),
+                    text,
+                }),
+                Err(e) => {
+                    let reason = format!("cannot read {}: {e}", path.display());
+                    return Ok(Value::Int(vm.refuse_request(reason) as i64));
+                }
+            }
+        }
+    };
     let modules = match read_modules(&root_dir(vm), &paths) {
         Ok(m) if m.is_empty() => return Ok(Value::Int(vm.refuse_request("the update names no module".into()) as i64)),
         Ok(m) => m,
         Err(e) => return Ok(Value::Int(vm.refuse_request(e) as i64)),
     };
-    let req = UpdateRequest { modules, timeout, dry_run: false };
+    let req = UpdateRequest { modules, timeout, dry_run: false, script };
     Ok(Value::Int(vm.request_update(req) as i64))
 }
 
