@@ -12,8 +12,10 @@
 // are held at its entry while an update is pending) → staging (new tables beside the old) →
 // migrate (new-layout objects, default policy) → commit (install, reversible swap, run defaults
 // and initialisers, validate; abort restores) → driver (`Vm::update`, request/poll) → report.
-// Not yet: update scripts, return barriers (returns are noticed by re-checking, not signalled),
-// remap/reboot, lazy migration, O(affected) instance lookup.
+// Update scripts: script (desugared into an extra module checked with the new version) →
+// script_run (migrate blocks, `migrate var`, validations, run in staging).
+// Not yet: return barriers (returns are noticed by re-checking, not signalled), remap/reboot,
+// lazy migration, migration policies and class renames in scripts, O(affected) instance lookup.
 pub mod analyse;
 pub mod commit;
 pub mod control;

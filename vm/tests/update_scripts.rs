@@ -88,6 +88,12 @@ fn cartesian_to_spherical_with_validate_each() {
     assert_eq!(app.call("describe"), before);
     assert_eq!(app.call("first_theta"), format!("{}", (2.0f64 / 3.0).acos()));
     assert!(r.changes.functions.added.iter().all(|n| !n.starts_with("update_script.")), "{r}");
+    // The script's own code is gone after it: a later update commits and does not report it.
+    let r2 = app.update(VEC_V2);
+    committed(&r2);
+    let removed = r2.changes.functions.removed.iter().chain(&r2.changes.classes.removed);
+    assert!(removed.clone().all(|n| !n.starts_with("update_script.")), "{r2}");
+    assert_eq!(app.call("describe"), before);
 }
 
 #[test]
@@ -405,4 +411,25 @@ fn greet() -> str = \"v2 {items[0].name}{items[0].price} {items[1].name}{items[1
     assert_eq!(lines[4], "committed [] v2");
     assert_eq!(lines[5], "v3 ab20 xyz30");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn migration_runs_even_when_the_layout_is_unchanged() {
+    let v1 = "
+class Counter { n: int }
+var cs: List<Counter> = []
+var scale = 10
+fn setup() {
+    cs.push(Counter { n: 1 })
+    cs.push(Counter { n: 2 })
+}
+fn describe() -> str = \"{cs[0].n} {cs[1].n}\"
+";
+    let mut app = App::new(v1);
+    let script = "update app\nmigrate Counter(o: old.Counter) { self.n = o.n * old.scale }\n";
+    let r = app.update_req(req(v1, script));
+    committed(&r);
+    assert_eq!(r.counts.instances_migrated, 2);
+    assert!(r.changes.classes.changed.is_empty(), "{r}");
+    assert_eq!(app.call("describe"), "10 20");
 }

@@ -214,10 +214,12 @@ pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejectio
         let sp = super::script_run::resolve(vm, d, &plan.image, &plan.fmap, &plan.cmap, &plan.gmap)
             .map_err(Rejection::new)?;
         plan.script = Some(sp);
-        let own = format!("{}.", super::script::SCRIPT_MODULE);
-        for c in [&mut plan.changes.functions, &mut plan.changes.classes, &mut plan.changes.globals] {
-            c.added.retain(|n| !n.starts_with(&own));
-        }
+    }
+    // A script's own code is installed for one update only: it is never part of a change set.
+    let own = format!("{}.", super::script::SCRIPT_MODULE);
+    for c in [&mut plan.changes.functions, &mut plan.changes.classes, &mut plan.changes.globals] {
+        c.added.retain(|n| !n.starts_with(&own));
+        c.removed.retain(|n| !n.starts_with(&own));
     }
     Ok(plan)
 }
