@@ -35,21 +35,23 @@
 //!
 //! # Measurements
 //!
-//! `benches/programs/*.newt` against the same programs in Lua 5.4 (`lua5.4`), release build, user
-//! CPU seconds, best of 3 on the shared 2-core machine (noise about ±5%):
+//! `benches/programs/*.newt` against the same programs in Lua 5.4 (`lua5.4`), release build, CPU
+//! seconds (user + system), medians of 3 from `python3 benches/compare.py --runs 3` on the shared
+//! 2-core machine (noise about ±5%):
 //!
 //! | program | newt | Lua 5.4 | ratio |
 //! |---|---|---|---|
-//! | fib | 0.90 | 0.58 | 1.55 |
-//! | method_call | 0.55 | 0.59 | 0.94 |
-//! | binary_trees | 0.33 | 0.60 | 0.55 |
-//! | for | 0.50 | 0.45 | 1.12 |
+//! | fib | 0.82 | 0.58 | 1.42 |
+//! | method_call | 0.57 | 0.62 | 0.92 |
+//! | binary_trees | 0.32 | 0.52 | 0.61 |
+//! | for | 0.61 | 0.50 | 1.22 |
 //! | closures | 0.47 | 0.40 | 1.18 |
-//! | delta_blue | 0.46 | 0.64 | 0.72 |
-//! | nbody | 0.90 | 0.58 | 1.55 |
-//! | string_equals | 1.00 | 0.49 | 2.05 |
-//! | map_string | 1.04 | 0.66 | 1.6 |
-//! | map_numeric | 2.44 | 0.23 | 10.6 (`OrdMap` lookups: three cache misses each on 2M keys) |
+//! | delta_blue | 0.48 | 0.65 | 0.75 |
+//! | nbody | 0.82 | 0.67 | 1.23 |
+//! | string_equals | 0.77 | 0.47 | 1.63 |
+//! | map_string | 0.89 | 0.51 | 1.74 (was 2.68) |
+//! | map_numeric | 0.46 | 0.30 | 1.55 (was 7.7: `OrdMap` index rewrite, see `ordmap/`) |
+//! | geometric mean | | | 1.17 (was 1.41) |
 //!
 //! **Update points cost nothing extra.** They share preemption's budget check (one decrement and
 //! test at function entry and at `Loop`), so the only question is what that check costs. The same

@@ -4,9 +4,9 @@
 
 use crate::error::RtError;
 use crate::heap::{Handle, MapKey, Obj, StrKey};
+use crate::ordmap::OrdMap;
 use crate::value::Value;
 use crate::vm::Vm;
-use crate::ordmap::OrdMap;
 use newt_compiler::types::RtType;
 use std::rc::Rc;
 
