@@ -104,12 +104,9 @@ macro_rules! define_opcodes {
             }
 
             /// The operands, widened to `i64`, in table order (for the disassembler).
-            #[allow(unused_mut)]
             pub fn operands(&self) -> Vec<i64> {
                 match *self { $( Op::$name $( ( $($arg),* ) )? => {
-                    let mut v: Vec<i64> = Vec::new();
-                    $( $( v.push($arg as i64); )* )?
-                    v
+                    vec![ $( $( $arg as i64 ),* )? ]
                 } )* }
             }
 
