@@ -322,6 +322,28 @@ pub enum BinaryOp {
     Coalesce,
 }
 
+impl BinaryOp {
+    /// The operator as written in source, for diagnostics and tree printers.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::And => "&&",
+            BinaryOp::Or => "||",
+            BinaryOp::Coalesce => "??",
+        }
+    }
+}
+
 /// A piece of an interpolated string.
 #[derive(Debug, Clone, Copy)]
 pub enum InterpPart<'a> {

@@ -1,4 +1,4 @@
-//! The hooks the live-update engine (a later issue) builds on, gathered in one place: stopping the
+//! The hooks the live-update engine (`update/`) builds on, gathered in one place: stopping the
 //! world, walking fibers and frames, finding instances, `become`, swapping table entries, loading
 //! new functions, and running Newt code to completion from Rust (migrations, validations).
 //!

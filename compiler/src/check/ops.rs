@@ -8,26 +8,6 @@ use crate::diag::Span;
 use crate::hir::{self, BinOp, ExprKind, UnOp};
 use crate::types::Type;
 
-/// How an operator is written, for messages.
-pub(super) fn op_text(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Rem => "%",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::And => "&&",
-        BinaryOp::Or => "||",
-        BinaryOp::Coalesce => "??",
-    }
-}
-
 /// The typed operator and result type of an arithmetic or ordering operator, if the operand types
 /// allow it.
 pub(super) fn typed_op(op: BinaryOp, l: &Type, r: &Type) -> Option<(BinOp, Type)> {
@@ -127,7 +107,7 @@ impl<'a> Checker<'a> {
         match typed_op(op, &l.ty, &r.ty) {
             Some((bop, ty)) => mk(ExprKind::Binary { op: bop, lhs: Box::new(l), rhs: Box::new(r) }, ty, span),
             None => {
-                let msg = format!("cannot apply '{}' to {} and {}", op_text(op), self.show(&l.ty), self.show(&r.ty));
+                let msg = format!("cannot apply '{}' to {} and {}", op.symbol(), self.show(&l.ty), self.show(&r.ty));
                 self.error(span, msg);
                 err_expr(span)
             }

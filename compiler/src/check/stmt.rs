@@ -283,7 +283,7 @@ impl<'a> Checker<'a> {
                         None => {
                             let msg = format!(
                                 "cannot apply '{}' to {} and {}",
-                                super::ops::op_text(bop),
+                                bop.symbol(),
                                 self.show(&ty),
                                 self.show(&v.ty)
                             );

@@ -335,25 +335,6 @@ fn write_ty(s: &mut String, t: &TypeExpr<'_>) {
     }
 }
 
-fn binary_op(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Rem => "%",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::And => "&&",
-        BinaryOp::Or => "||",
-        BinaryOp::Coalesce => "??",
-    }
-}
-
 fn write_list(s: &mut String, head: &str, items: &[Expr<'_>]) {
     s.push('(');
     s.push_str(head);
@@ -430,7 +411,7 @@ fn write_expr(s: &mut String, e: &Expr<'_>) {
             s.push(')');
         }
         ExprKind::Binary { op, lhs, rhs } => {
-            let _ = write!(s, "({} ", binary_op(*op));
+            let _ = write!(s, "({} ", op.symbol());
             write_expr(s, lhs);
             s.push(' ');
             write_expr(s, rhs);
