@@ -181,12 +181,17 @@ impl Vm {
         self.current = Some(id);
         self.budget = SLICE;
         self.arm_gate();
+        self.load_barrier(id);
         let exit = match pending {
             Some(e) => Exit::Error(e),
             None => self.execute(0),
         };
         self.file_exit(id, exit);
         self.current = None;
+        self.ret_barrier = 0;
+        if self.dsu.recheck {
+            self.poll_pending();
+        }
     }
 
     /// Puts the running fiber's state back into its record and acts on how its slice ended.
@@ -239,6 +244,7 @@ impl Vm {
     /// Marks a fiber finished, drops its stack and wakes the fibers joining it.
     pub(crate) fn fiber_done(&mut self, id: FiberId, ok: bool) {
         self.io_fiber_done(id);
+        self.dsu_fiber_gone(id);
         let Some(f) = self.sched.fibers.get_mut(&id) else { return };
         f.status = Status::Done { ok };
         f.stack = Vec::new();

@@ -14,8 +14,10 @@
 // and initialisers, validate; abort restores) → driver (`Vm::update`, request/poll) → report.
 // Update scripts: script (desugared into an extra module checked with the new version) →
 // script_run (migrate blocks, `migrate var`, validations, run in staging).
-// Not yet: return barriers (returns are noticed by re-checking, not signalled), remap/reboot,
-// lazy migration, migration policies and class renames in scripts, O(affected) instance lookup.
+// validate: system validations outside the script (no reference to removed code) and the
+// application validations of `dsu.add_validation`.
+// Not yet: remap/reboot, lazy migration, migration policies (`migrate C = ...`), dsu.hold and
+// passive fibers.
 pub mod analyse;
 pub mod commit;
 pub mod control;
@@ -29,6 +31,7 @@ mod script_run;
 pub mod staging;
 mod state;
 mod translate;
+mod validate;
 
 pub use analyse::{UpdateRequest, DEFAULT_TIMEOUT};
 pub use report::{ChangeSet, Changes, Counts, Outcome, Timings, UpdateReport};

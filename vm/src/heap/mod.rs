@@ -80,6 +80,17 @@ pub struct Heap {
     /// Interned strings (constant pools): one object per distinct text, alive for the VM's life,
     /// so equal constants compare equal by handle.
     interned: HashMap<Rc<str>, Handle, ahash::RandomState>,
+    /// The instance registry: for each class id, handles that held an instance of it when they
+    /// were registered (at allocation, or when a swap or `become` changed the class a handle
+    /// holds). Entries may be stale until the next sweep prunes them; readers filter. It is what
+    /// lets the update engine find a class's instances in O(instances), not O(heap).
+    by_class: Vec<Vec<u32>>,
+    /// True when a swap or `become` may have registered a handle twice in one class's list.
+    registry_dirty: bool,
+    /// While set, volume alone does not call for a collection: the update engine's pause must
+    /// not include a full collection (its work is O(affected objects)); stress mode still
+    /// collects, to check that staging roots everything.
+    deferred: bool,
     pub(crate) stats: HeapStats,
 }
 
@@ -102,6 +113,9 @@ impl Heap {
             threshold: MIN_THRESHOLD,
             stress: cfg!(feature = "stress-gc") || std::env::var_os("NEWT_STRESS_GC").is_some_and(|v| v == "1"),
             interned: HashMap::default(),
+            by_class: Vec::new(),
+            registry_dirty: false,
+            deferred: false,
             stats: HeapStats::default(),
         }
     }
@@ -112,19 +126,60 @@ impl Heap {
         self.bytes += obj.size_estimate();
         self.live += 1;
         self.stats.allocated += 1;
-        if self.free_head != NO_FREE {
+        let class = match &obj {
+            Obj::Instance(inst) => Some(inst.class),
+            _ => None,
+        };
+        let h = if self.free_head != NO_FREE {
             let h = self.free_head;
             let slot = &mut self.entries[h as usize];
             if let Obj::Free(next) = *slot {
                 self.free_head = next;
             }
             *slot = obj;
-            Handle(h)
+            h
         } else {
             let h = self.entries.len() as u32;
             self.entries.push(obj);
             self.marks.push(false);
-            Handle(h)
+            h
+        };
+        if let Some(c) = class {
+            self.register(c, h);
+        }
+        Handle(h)
+    }
+
+    /// Makes room for `n` more objects without reallocating the table (beyond the free list).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+        self.marks.reserve(n);
+    }
+
+    /// Records that entry `h` holds an instance of `class` (see `by_class`).
+    fn register(&mut self, class: ClassId, h: u32) {
+        let c = class.0 as usize;
+        if c >= self.by_class.len() {
+            self.by_class.resize_with(c + 1, Vec::new);
+        }
+        self.by_class[c].push(h);
+    }
+
+    /// The class of the instance in entry `i`, if it holds one.
+    fn class_at(&self, i: usize) -> Option<ClassId> {
+        match self.entries.get(i) {
+            Some(Obj::Instance(inst)) => Some(inst.class),
+            _ => None,
+        }
+    }
+
+    /// Registers entry `i` under the class it holds now when that differs from `before`.
+    fn reregister(&mut self, i: usize, before: Option<ClassId>) {
+        if let Some(c) = self.class_at(i) {
+            if Some(c) != before {
+                self.register(c, i as u32);
+                self.registry_dirty = true;
+            }
         }
     }
 
@@ -212,10 +267,12 @@ impl Heap {
         if old == new {
             return Ok(());
         }
+        let before = self.class_at(old.0 as usize);
         let obj = std::mem::replace(&mut self.entries[new.0 as usize], Obj::Forward(old));
         let dropped = std::mem::replace(&mut self.entries[old.0 as usize], obj);
         self.bytes = self.bytes.saturating_sub(dropped.size_estimate());
         self.forwards += 1;
+        self.reregister(old.0 as usize, before);
         Ok(())
     }
 
@@ -246,22 +303,68 @@ impl Heap {
             }
         }
         let (a, b) = (self.resolve(a).0 as usize, self.resolve(b).0 as usize);
+        let (ca, cb) = (self.class_at(a), self.class_at(b));
         self.entries.swap(a, b);
+        self.reregister(a, ca);
+        self.reregister(b, cb);
         Ok(())
     }
 
+    /// Frees entry `h` now, without a collection. The caller guarantees that nothing (no object,
+    /// root, stack slot or global) refers to `h`: the update engine uses it for the versions of
+    /// migrated objects that no code ever saw, so that they neither wait for a collection nor show
+    /// up as instances in the meantime.
+    pub(crate) fn release(&mut self, h: Handle) {
+        let i = h.0 as usize;
+        match self.entries.get(i) {
+            None | Some(Obj::Free(_)) | Some(Obj::Forward(_)) => return,
+            Some(_) => {}
+        }
+        let obj = std::mem::replace(&mut self.entries[i], Obj::Free(self.free_head));
+        self.free_head = h.0;
+        self.bytes = self.bytes.saturating_sub(obj.size_estimate());
+        self.live -= 1;
+        // The freed handle may be reused for an instance of the same class before the next sweep.
+        self.registry_dirty = true;
+    }
+
     /// Handles of every instance whose class is in `classes` (exact classes; the caller expands
-    /// subclasses). A linear scan of the table: cheap per object, but it grows with the heap, so
-    /// the update engine calls it before stopping the world where it can.
+    /// subclasses), in allocation-list order. Reads the instance registry, so the cost is the
+    /// number of instances of those classes (reachable or not yet collected), not the heap size.
     pub fn instances_of(&self, classes: &[ClassId]) -> Vec<Handle> {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, o)| match o {
-                Obj::Instance(inst) if classes.contains(&inst.class) => Some(Handle(i as u32)),
-                _ => None,
-            })
-            .collect()
+        let mut out = Vec::new();
+        for &c in classes {
+            let Some(list) = self.by_class.get(c.0 as usize) else { continue };
+            let start = out.len();
+            out.extend(list.iter().filter(|&&h| self.class_at(h as usize) == Some(c)).map(|&h| Handle(h)));
+            if self.registry_dirty {
+                out[start..].sort_unstable();
+                let mut seen = start;
+                for i in start..out.len() {
+                    if i == start || out[i] != out[seen - 1] {
+                        out[seen] = out[i];
+                        seen += 1;
+                    }
+                }
+                out.truncate(seen);
+            }
+        }
+        out
+    }
+
+    /// Drops stale registry entries (freed, forwarded or reclassed handles) and duplicates; run
+    /// by every sweep, so the registry stays proportional to the live instances.
+    fn prune_registry(&mut self) {
+        let mut lists = std::mem::take(&mut self.by_class);
+        for (c, list) in lists.iter_mut().enumerate() {
+            list.retain(|&h| self.class_at(h as usize) == Some(ClassId(c as u32)));
+            if self.registry_dirty {
+                list.sort_unstable();
+                list.dedup();
+            }
+        }
+        self.by_class = lists;
+        self.registry_dirty = false;
     }
 
     /// Number of objects in the table.
@@ -287,7 +390,12 @@ impl Heap {
     /// True when the allocation volume calls for a collection (always under GC stress).
     #[inline]
     pub fn wants_collection(&self) -> bool {
-        self.stress || self.bytes >= self.threshold
+        self.stress || (self.bytes >= self.threshold && !self.deferred)
+    }
+
+    /// Defers (or allows again) collections called for by allocation volume; see `deferred`.
+    pub(crate) fn defer_collection(&mut self, on: bool) {
+        self.deferred = on;
     }
 
     /// Number of forward markers (the collector's fix-up pass runs only when there are some).
@@ -352,6 +460,7 @@ impl Heap {
             freed += 1;
         }
         self.live -= freed as usize;
+        self.prune_registry();
         self.bytes = live_bytes;
         self.threshold = (live_bytes * 2).max(MIN_THRESHOLD);
         self.stats.collections += 1;
@@ -382,6 +491,51 @@ impl Heap {
 mod tests {
     use super::*;
     use crate::value::Value;
+
+    fn instance(heap: &mut Heap, class: u32) -> Handle {
+        heap.alloc(Obj::Instance(Instance { class: ClassId(class), fields: Box::new([Value::Int(class as i64)]) }))
+    }
+
+    #[test]
+    fn instance_registry_follows_allocation_swaps_become_and_sweeps() {
+        let mut heap = Heap::new();
+        let a = instance(&mut heap, 1);
+        let b = instance(&mut heap, 2);
+        let s = heap.alloc_str("not an instance");
+        let c = instance(&mut heap, 1);
+        assert_eq!(heap.instances_of(&[ClassId(1)]), vec![a, c]);
+        assert_eq!(heap.instances_of(&[ClassId(2)]), vec![b]);
+        assert!(heap.instances_of(&[ClassId(7)]).is_empty());
+        // A swap moves each object's class with it, and swapping back leaves no duplicate.
+        heap.swap_objects(a, b).unwrap();
+        assert_eq!(heap.instances_of(&[ClassId(1)]), vec![b, c]);
+        assert_eq!(heap.instances_of(&[ClassId(2)]), vec![a]);
+        heap.swap_objects(a, b).unwrap();
+        assert_eq!(heap.instances_of(&[ClassId(1)]), vec![a, c]);
+        assert_eq!(heap.instances_of(&[ClassId(2)]), vec![b]);
+        // `become`: the old handle now holds a class-2 object; the new one is a forward marker.
+        heap.become_(c, b).unwrap();
+        assert_eq!(heap.instances_of(&[ClassId(1)]), vec![a]);
+        assert_eq!(heap.instances_of(&[ClassId(2)]), vec![c]);
+        // A sweep prunes freed entries; a reused entry is listed once under its new class.
+        let mut work = Vec::new();
+        heap.mark_from(c, &mut work);
+        heap.mark_from(s, &mut work);
+        heap.sweep();
+        assert!(heap.instances_of(&[ClassId(1)]).is_empty());
+        assert_eq!(heap.instances_of(&[ClassId(2)]), vec![c]);
+        let d = instance(&mut heap, 1);
+        assert_eq!(heap.instances_of(&[ClassId(1)]), vec![d]);
+        // `release` frees at once; reusing the entry for the same class does not list it twice.
+        heap.release(d);
+        assert!(heap.instances_of(&[ClassId(1)]).is_empty());
+        let e = instance(&mut heap, 1);
+        assert_eq!(e, d, "the released entry is reused");
+        assert_eq!(heap.instances_of(&[ClassId(1)]), vec![e]);
+        heap.mark_from(e, &mut work);
+        heap.sweep();
+        assert!(heap.by_class.iter().all(|l| l.len() <= 1), "{:?}", heap.by_class);
+    }
 
     #[test]
     fn free_list_reuses_entries() {

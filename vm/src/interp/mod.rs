@@ -71,6 +71,9 @@ impl Vm {
     /// Runs the current fiber until the frame count drops to `stop_depth` (0: the fiber's bottom
     /// frame returned) or the slice ends.
     pub(crate) fn execute(&mut self, stop_depth: usize) -> Exit {
+        // A return that leaves `watch` frames or fewer either ends this run or crosses the
+        // fiber's return barrier: one comparison serves both, so barriers cost nothing extra.
+        let mut watch = stop_depth.max(self.ret_barrier);
         let mut func: &Function;
         let mut code: &[Op];
         let mut consts: &[Value];
@@ -474,8 +477,12 @@ impl Vm {
                         // SAFETY: `ret` is at most the current length: the slots below it are the
                         // caller's, all initialised.
                         unsafe { self.stack.set_len(done.ret as usize) };
-                        if self.frames.len() <= stop_depth {
-                            return Exit::Done(v);
+                        if self.frames.len() <= watch {
+                            if self.frames.len() <= stop_depth {
+                                return Exit::Done(v);
+                            }
+                            self.barrier_crossed();
+                            watch = stop_depth;
                         }
                         self.stack.push(v);
                         continue 'frame;

@@ -14,6 +14,7 @@
 //! [`Rejection`] with the diagnostics `newt check` would print.
 
 use super::report::ChangeSet;
+use super::script::rename_type;
 use super::state::{from_source_map, ModuleSource};
 use crate::vm::Vm;
 use newt_compiler::bytecode::{ClassProto, GlobalKind, Image, Op, ProtoKind};
@@ -311,11 +312,18 @@ fn diff(
             }
         }
     }
+    // Class renames of the script, short and qualified: a renamed class takes over the old
+    // class's id, so its live instances are migrated like those of a changed class.
+    let renames: Vec<(String, String)> = script.map(|s| s.renames()).unwrap_or_default();
+    let target = script.map(|s| s.target.as_str()).unwrap_or("");
+    let qualified_renames: Vec<(String, String)> =
+        renames.iter().map(|(o, n)| (format!("{target}.{o}"), format!("{target}.{n}"))).collect();
     let mut matched_c = HashSet::new();
     let mut next = t.classes.len() as u32;
     let mut cmap = Vec::with_capacity(image.classes.len());
     for key in keys(image.classes.iter().map(|c| c.name.as_str())) {
-        match old_c.get(&key) {
+        let renamed_from = qualified_renames.iter().find(|(_, n)| *n == key.0).map(|(o, _)| (o.clone(), key.1));
+        match old_c.get(&key).or_else(|| renamed_from.as_ref().and_then(|k| old_c.get(k))) {
             Some(&id) => {
                 matched_c.insert(id);
                 cmap.push(ClassId(id));
@@ -409,7 +417,7 @@ fn diff(
         };
         let same_layout = o.superclass == c.superclass
             && o.fields.len() == c.fields.len()
-            && o.fields.iter().zip(&c.fields).all(|(a, b)| a.name == b.name && a.ty == b.ty);
+            && o.fields.iter().zip(&c.fields).all(|(a, b)| a.name == b.name && rename_type(&a.ty, &renames) == b.ty);
         let same_rest = o.fields.iter().zip(&c.fields).all(|(a, b)| a.default == b.default)
             && o.vtable.len() == c.vtable.len()
             && o.vtable.iter().zip(&c.vtable).all(|(a, (n, f))| a == f && o.method_names.contains(n))
@@ -418,16 +426,19 @@ fn diff(
             && o.module == c.module;
         // A class with a script migration is migrated even when its layout is unchanged.
         let scripted = script.filter(|s| s.target == c.module).and_then(|s| s.migration(&c.short_name));
+        if o.name != c.name {
+            changes.classes.changed.push(format!("{} (renamed from {})", c.name, o.name));
+        }
         if same_layout && same_rest && scripted.is_none() {
             class_actions.push(ClassAction::Keep);
             continue;
         }
         class_actions.push(ClassAction::Replace { layout: !same_layout || scripted.is_some() });
-        if !(same_layout && same_rest) {
+        if !(same_layout && same_rest) && o.name == c.name {
             changes.classes.changed.push(c.name.clone());
         }
         if !same_layout || scripted.is_some() {
-            migrations.push(plan_migration(id, o, c, scripted, &mut reasons));
+            migrations.push(plan_migration(id, o, c, scripted, &renames, &mut reasons));
         }
     }
     let mut removed_classes = Vec::new();
@@ -468,7 +479,8 @@ fn diff(
             (GlobalKind::Var { init: a }, GlobalKind::Var { init: b }) => {
                 let migrated =
                     script.is_some_and(|s| s.target == g.module && s.vars.iter().any(|v| &v.global == short));
-                if o.slot.ty != g.ty && !migrated {
+                let same_ty = rename_type(&o.slot.ty, &renames) == g.ty;
+                if !same_ty && !migrated {
                     reasons.push(format!(
                         "global '{}' changed type from {} to {}; add `migrate var {short}: {} = ...` to the update script",
                         g.name, o.slot.ty, g.ty, g.ty
@@ -523,7 +535,11 @@ fn diff(
     }
     // A removed class with live instances has nowhere to go without a migration.
     if !removed_classes.is_empty() {
-        vm.collect();
+        // The registry may still list garbage: collect only when it lists something.
+        let listed = removed_classes.iter().any(|&id| !vm.heap.instances_of(&[ClassId(id)]).is_empty());
+        if listed {
+            vm.collect();
+        }
         for &id in &removed_classes {
             let n = vm.heap.instances_of(&[ClassId(id)]).len();
             if n > 0 {
@@ -534,6 +550,11 @@ fn diff(
                     if n == 1 { "" } else { "s" }
                 ));
             }
+        }
+    }
+    if reasons.is_empty() {
+        if let Err(e) = super::validate::check_removed_code(vm, &removed_funcs) {
+            reasons.push(e);
         }
     }
     if !reasons.is_empty() {
@@ -636,6 +657,7 @@ fn plan_migration(
     old: &crate::globals::RtClass,
     new: &ClassProto,
     scripted: Option<&super::script::MigrateInfo>,
+    renames: &[(String, String)],
     reasons: &mut Vec<String>,
 ) -> ClassMigration {
     let short = &new.short_name;
@@ -652,7 +674,7 @@ fn plan_migration(
     let mut defaults = Vec::new();
     for (slot, f) in new.fields.iter().enumerate() {
         match old.fields.iter().position(|o| o.name == f.name) {
-            Some(k) if old.fields[k].ty == f.ty => copy.push(Some(k)),
+            Some(k) if rename_type(&old.fields[k].ty, renames) == f.ty => copy.push(Some(k)),
             Some(_) if scripted.is_some() => {
                 unassigned(&f.name, "its type changed", reasons);
                 copy.push(None);

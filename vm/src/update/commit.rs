@@ -30,10 +30,16 @@ impl Vm {
     /// Stages `plan` and commits it, or aborts with the reason leaving the program as it was.
     /// The world must be stopped: called between steps, or from a built-in of the requesting fiber.
     pub(crate) fn stage_and_commit(&mut self, plan: &Plan) -> Result<Committed, String> {
-        if !plan.migrations.is_empty() {
-            // Only reachable instances are migrated (and counted).
-            self.collect();
-        }
+        self.heap.defer_collection(true);
+        let r = self.stage_and_commit_deferred(plan);
+        self.heap.defer_collection(false);
+        r
+    }
+
+    fn stage_and_commit_deferred(&mut self, plan: &Plan) -> Result<Committed, String> {
+        // No collection here: that would make the pause grow with the heap. Instances come from
+        // the heap's per-class registry, so objects that are unreachable but not yet collected are
+        // migrated too (and counted); the next collection frees both versions.
         let staged = stage_tables(self, plan)?;
         let roots_before = self.roots.len();
         let migrated = build_instances(self, plan);
@@ -56,7 +62,8 @@ impl Vm {
         let result = match swapped {
             Ok(()) => self.run_new_code(&migrated, &staged.inits).and_then(|()| {
                 self.run_script(plan, &migrated, &old_globals, &mut script_swaps)?;
-                check_filled(self, &migrated)
+                check_filled(self, &migrated)?;
+                self.run_app_validations()
             }),
             Err(e) => Err(e),
         };
@@ -64,6 +71,7 @@ impl Vm {
             Ok(()) => {
                 let t1 = Instant::now();
                 self.roots.truncate(roots_before);
+                self.release_unseen(plan, &migrated);
                 let dsu = &mut self.dsu;
                 dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
                 dsu.removed_classes.extend(plan.removed_classes.iter().copied());
@@ -84,8 +92,22 @@ impl Vm {
                 }
                 self.tables = old_tables;
                 self.roots.truncate(roots_before);
+                self.release_unseen(plan, &migrated);
                 Err(e)
             }
+        }
+    }
+
+    /// Frees the handles staging allocated for new versions (after a commit they hold the old
+    /// objects, after an abort the discarded new ones) when no update script ran: only a script's
+    /// `migrate` and `validate each` blocks are ever given those handles (as `old`), so without one
+    /// nothing refers to them.
+    fn release_unseen(&mut self, plan: &Plan, migrated: &Migrated) {
+        if plan.script.is_some() {
+            return;
+        }
+        for &(_, new) in &migrated.pairs {
+            self.heap.release(new);
         }
     }
 

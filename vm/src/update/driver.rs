@@ -7,7 +7,9 @@
 use super::analyse::{analyse, Plan, Rejection, UpdateRequest};
 use super::report::{ChangeSet, Counts, Outcome, Timings, UpdateReport};
 use super::safepoint::{holders, Holder};
+use crate::fiber::FiberId;
 use crate::vm::{Step, Vm};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// An analysed update waiting for its safe point.
@@ -18,6 +20,11 @@ pub(crate) struct Pending {
     pub started: Instant,
     pub timeout: Duration,
     pub analyse_us: u64,
+    /// Return barriers: fiber → depth of its oldest affected frame (see `safepoint.rs`).
+    pub barriers: HashMap<FiberId, usize>,
+    /// How many barriers were crossed while waiting (tests read it through the report's reason
+    /// only when the wait times out; kept for diagnostics).
+    pub barrier_events: u64,
 }
 
 impl Vm {
@@ -75,8 +82,17 @@ impl Vm {
                         return id;
                     }
                 }
-                self.dsu.pending =
-                    Some(Pending { id, plan, started: Instant::now(), timeout: req.timeout, analyse_us });
+                self.dsu.pending = Some(Pending {
+                    id,
+                    plan,
+                    started: Instant::now(),
+                    timeout: req.timeout,
+                    analyse_us,
+                    barriers: HashMap::new(),
+                    barrier_events: 0,
+                });
+                // The first safe-point check (and the barriers) at the next poll.
+                self.dsu.recheck = true;
             }
         }
         id
@@ -91,7 +107,17 @@ impl Vm {
         let Some(p) = self.dsu.pending.as_ref().filter(|p| p.id == id) else {
             return true;
         };
+        let timeout = p.timeout;
+        let timed_out = p.started.elapsed() >= timeout;
+        if !self.dsu.recheck && !timed_out {
+            // Nothing that could end the wait has happened since the last check.
+            return false;
+        }
+        self.dsu.recheck = false;
         let held: Vec<Holder> = holders(self, &p.plan);
+        if let Some(p) = self.dsu.pending.as_mut() {
+            p.barriers = held.iter().filter(|h| h.depth > 0).map(|h| (h.fiber, h.depth)).collect();
+        }
         if held.is_empty() {
             let Some(p) = self.dsu.pending.take() else { return true };
             let wait_us = p.started.elapsed().as_micros() as u64;
@@ -115,9 +141,9 @@ impl Vm {
             self.dsu.history.push(r);
             return true;
         }
-        if p.started.elapsed() >= p.timeout {
+        if timed_out {
             let list: Vec<String> = held.iter().map(|h| h.to_string()).collect();
-            let reason = format!("no safe point within {} ms: held back by {}", p.timeout.as_millis(), list.join("; "));
+            let reason = format!("no safe point within {} ms: held back by {}", timeout.as_millis(), list.join("; "));
             self.abort_pending(id, reason);
             return true;
         }

@@ -20,12 +20,14 @@ pub(crate) struct Migrated {
 }
 
 /// Allocates the new version of every affected instance and roots both versions (the caller
-/// unroots them when the update ends). Run a collection first so that garbage is not migrated.
+/// unroots them when the update ends). Instances come from the heap's registry (see `Heap::instances_of`).
 pub(crate) fn build_instances(vm: &mut Vm, plan: &Plan) -> Migrated {
     let mut out = Migrated::default();
     for m in &plan.migrations {
         let handles = vm.heap.instances_of(&[m.class]);
         out.pairs.reserve(handles.len());
+        vm.heap.reserve(handles.len());
+        vm.roots.reserve(2 * handles.len());
         for h in handles {
             let fields: Box<[Value]> = match vm.heap.get(h) {
                 Obj::Instance(inst) => {

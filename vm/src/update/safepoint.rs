@@ -14,8 +14,14 @@
 //! comes as soon as the affected frames already running return. Outside an update nothing of this
 //! runs: the only added work is one test per scheduler slice.
 //!
-//! Returns of affected frames are noticed by re-checking between scheduler turns (`Vm::update`)
-//! or at each poll of `dsu.apply`, not by return barriers.
+//! **Return barriers.** When the update is requested, each fiber with an affected frame gets a
+//! barrier on its *oldest* affected frame (its depth in the fiber's frame stack). The interpreter
+//! notices the barrier in the comparison it already makes at every return (`Vm::execute`'s
+//! `watch`), so a fiber pays nothing for it. Once that frame has returned, no older frame of the
+//! fiber is affected, so the fiber no longer holds the update: crossing the barrier sets
+//! `DsuState::recheck`, and the scheduler runs the safe-point check right after that slice (also
+//! after a fiber ends or is held at an entry). Between such events nothing is re-scanned; a
+//! driver's poll only looks at the flag and the timeout.
 
 use super::analyse::Plan;
 use crate::fiber::{FiberId, Frame, Status};
@@ -27,6 +33,8 @@ use crate::vm::{Vm, SLICE};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
     pub fiber: FiberId,
+    /// Index of the held-back frame in the fiber's frame stack (where its return barrier goes).
+    pub depth: usize,
     pub fiber_name: Option<String>,
     /// Qualified function name.
     pub function: String,
@@ -81,10 +89,11 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
         if vm.current != Some(id) && entry_frame_movable(vm, frames, plan) {
             frames = &frames[..frames.len() - 1];
         }
-        if let Some(fr) = frames.iter().find(|fr| plan.affected.contains(&fr.func.0)) {
+        if let Some((depth, fr)) = frames.iter().enumerate().find(|(_, fr)| plan.affected.contains(&fr.func.0)) {
             let func = vm.tables.function(fr.func);
             out.push(Holder {
                 fiber: id,
+                depth,
                 fiber_name: f.name.clone(),
                 function: func.map(|f| f.proto.name.clone()).unwrap_or_else(|| "?".into()),
                 line: func.map(|f| f.line(fr.current_pc())).unwrap_or(0),
@@ -109,6 +118,9 @@ impl Vm {
             Some(p) => holdable(&self.frames, &p.plan),
             None => false,
         };
+        if at_entry {
+            self.dsu.recheck = true;
+        }
         if at_entry || self.dsu.gate_ticks <= 0 {
             self.budget = SLICE;
             return Err(Exit::Yield);
@@ -125,8 +137,44 @@ impl Vm {
         let held = self.sched.fibers.get(&id).is_some_and(|f| holdable(&f.frames, &p.plan));
         if held {
             self.dsu.held.push(id);
+            self.dsu.recheck = true;
         }
         held
+    }
+
+    /// Loads fiber `id`'s return barrier for the slice about to run (0 when none).
+    pub(crate) fn load_barrier(&mut self, id: FiberId) {
+        self.ret_barrier = match &self.dsu.pending {
+            Some(p) => p.barriers.get(&id).copied().unwrap_or(0),
+            None => 0,
+        };
+    }
+
+    /// The running fiber's oldest affected frame has returned (see the module docs).
+    #[cold]
+    pub(crate) fn barrier_crossed(&mut self) {
+        self.ret_barrier = 0;
+        if let (Some(p), Some(me)) = (self.dsu.pending.as_mut(), self.current) {
+            p.barriers.remove(&me);
+            p.barrier_events += 1;
+        }
+        self.dsu.recheck = true;
+    }
+
+    /// A fiber ended: it can no longer hold the pending update back.
+    pub(crate) fn dsu_fiber_gone(&mut self, id: FiberId) {
+        if let Some(p) = self.dsu.pending.as_mut() {
+            p.barriers.remove(&id);
+            self.dsu.recheck = true;
+        }
+    }
+
+    /// Runs the pending update's safe-point check now (the scheduler calls it after a slice in
+    /// which something could have ended the wait).
+    pub(crate) fn poll_pending(&mut self) {
+        if let Some(id) = self.dsu.pending.as_ref().map(|p| p.id) {
+            self.poll_update(id);
+        }
     }
 
     /// Arms the entry gate for the slice about to run (only while an update is pending).

@@ -16,7 +16,11 @@
 //!   engine passes the running values.
 //! - `migrate C(o: old.D) { body }` becomes `fn upd_migrate_K(upd_self: C, o: upd_old_D, ...) ->
 //!   C? { body; return nil }` (`self` in the body is renamed `upd_self`): nil keeps the pre-filled
-//!   `self`, another object replaces it.
+//!   `self`, another object replaces it. With `D != C` it is a **rename**: the new version must
+//!   drop `D` and the running one must not have a `C`; analysis then gives `C` the class id of
+//!   `D` (so every live `D` is migrated to a `C`), and every old type written with `D` — in the
+//!   `upd_old_*` layouts, old globals, and the layout comparison — is read with `C` instead (the
+//!   type equivalence `old.D` ↦ `C`, through `T?`, `List<T>` and `Map<K, V>`).
 //! - `migrate var g: T = e` becomes `fn upd_var_K(...) -> T { return e }`.
 //! - `validate "n" { body }` becomes `fn upd_validate_K(...) -> bool { body }`, and
 //!   `validate each C(o: old.D) { body }` becomes `fn upd_each_K(upd_self: C, o: upd_old_D, ...)
@@ -25,7 +29,7 @@
 //! Simplifications (documented in the report): the rewriting of `old.` and `self` is textual
 //! (inside string literals too); the "every new field is assigned" rule accepts an assignment
 //! `self.f = ...` anywhere in the block (not per path); old objects have no methods; a
-//! migration must keep the class name (`migrate C(o: old.C)`); `migrate lazy`, policies,
+//! rename rewrites type texts word by word; `migrate lazy`, policies,
 //! `remap` and `reboot` are rejected as not supported.
 
 use super::analyse::Rejection;
@@ -45,6 +49,8 @@ pub(crate) const SCRIPT_MODULE: &str = "update_script";
 pub(crate) struct MigrateInfo {
     /// Short name of the new class (in the target module).
     pub class: String,
+    /// Short name of the old class it is migrated from (differs from `class` for a rename).
+    pub from: String,
     /// The generated function's qualified name.
     pub func: String,
     /// Field names the block assigns through `self.f = ...`.
@@ -84,6 +90,38 @@ impl Desugared {
     pub fn migration(&self, short: &str) -> Option<&MigrateInfo> {
         self.migrations.iter().find(|m| m.class == short)
     }
+
+    /// The class renames of the script, as (old short name, new short name).
+    pub fn renames(&self) -> Vec<(String, String)> {
+        self.migrations.iter().filter(|m| m.from != m.class).map(|m| (m.from.clone(), m.class.clone())).collect()
+    }
+}
+
+/// `ty` (a type as written) with every class name renamed by `renames` (old, new) replaced:
+/// the spec's type equivalence under a rename, applied through any type constructor.
+pub(crate) fn rename_type(ty: &str, renames: &[(String, String)]) -> String {
+    if renames.is_empty() {
+        return ty.to_string();
+    }
+    let mut out = String::with_capacity(ty.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match renames.iter().find(|(o, _)| o == word) {
+            Some((_, n)) => out.push_str(n),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for ch in ty.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// Desugars `script` (whose display path is `path`) against the running program and the new
@@ -129,6 +167,27 @@ pub(crate) fn desugar(
         {
             old_global_types.insert(g.short_name.clone(), g.slot.ty.clone());
         }
+    }
+
+    // Class renames (`migrate New(o: old.Old)`): old types are read with the new names.
+    let mut renames: Vec<(String, String)> = Vec::new();
+    for it in s.items {
+        if let Item::Migrate(m) = it {
+            if let MigrateBody::Block { param, .. } = m.body {
+                let class = m.class.segments.last().map(|i| i.name.to_string()).unwrap_or_default();
+                if let Some(old) = old_class_of(param.ty, &target, &text_of).filter(|o| *o != class) {
+                    renames.push((old, class));
+                }
+            }
+        }
+    }
+    for fields in old_classes.values_mut() {
+        for (_, ty) in fields.iter_mut() {
+            *ty = rename_type(ty, &renames);
+        }
+    }
+    for ty in old_global_types.values_mut() {
+        *ty = rename_type(ty, &renames);
     }
 
     // The new version's top-level names and imports.
@@ -209,11 +268,22 @@ pub(crate) fn desugar(
                     errors.push(Diagnostic::error(param.ty.span, format!("module {target} has no class {old}")));
                     continue;
                 }
-                if old != class {
+                if old != class && old_classes.contains_key(&class) {
                     errors.push(Diagnostic::error(
-                        param.span,
-                        format!("renaming a class (`migrate {class}(o: old.{old})`) is not supported yet"),
+                        m.class.span,
+                        format!("cannot rename {old} to {class}: the running version already has a class {class}; migrate {class} and {old} separately"),
                     ));
+                    continue;
+                }
+                if old != class && names.contains(&old) {
+                    errors.push(Diagnostic::error(
+                        param.ty.span,
+                        format!("renaming {old} to {class} needs the new version to drop class {old}, but it still declares it"),
+                    ));
+                    continue;
+                }
+                if out.migrations.iter().any(|x| x.from == old) {
+                    errors.push(Diagnostic::error(m.span, format!("class {old} is migrated twice")));
                     continue;
                 }
                 if out.migrations.iter().any(|x| x.class == class) {
@@ -225,6 +295,7 @@ pub(crate) fn desugar(
                 let cls = text_of(m.class.span);
                 out.migrations.push(MigrateInfo {
                     class: class.clone(),
+                    from: old.clone(),
                     func: format!("{SCRIPT_MODULE}.{func}"),
                     assigned: assigned_fields(&inner),
                 });

@@ -38,6 +38,9 @@ pub struct DsuState {
     pub(crate) pending: Option<super::driver::Pending>,
     /// Fibers held at the entry of an affected function until the pending update ends.
     pub(crate) held: Vec<crate::fiber::FiberId>,
+    /// Something that can end the pending update's wait happened (a return barrier was crossed,
+    /// a fiber ended or was held at an entry): the safe-point check runs again.
+    pub(crate) recheck: bool,
     /// Update points left in the running fiber's slice while the entry gate is on (see
     /// `safepoint.rs`).
     pub(crate) gate_ticks: i32,

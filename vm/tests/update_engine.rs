@@ -1,0 +1,423 @@
+//! Update scenarios for the engine's event-driven safe points (return barriers), class renames
+//! in update scripts, application validations (`dsu.add_validation`), the system validation
+//! against references to removed code, and the per-class instance registry across successive
+//! updates. Every failure path checks that the digest of all reachable state is unchanged.
+
+mod update_support;
+
+use newt_vm::{Outcome, UpdateRequest};
+use std::time::{Duration, Instant};
+use update_support::{app_src, committed, App};
+
+/// The request replacing `app` with `decls` (plus the shared main loop) and running `script`.
+fn req(decls: &str, script: &str) -> UpdateRequest {
+    UpdateRequest::module("app", &app_src(decls)).script(script)
+}
+
+/// Steps the VM (never polling the update) until update `id` has a report, at most `limit`.
+fn step_until_reported(app: &mut App, id: u64, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if app.vm.update_report(id).is_some() {
+            return true;
+        }
+        app.vm.step();
+    }
+    app.vm.update_report(id).is_some()
+}
+
+const BARRIER_V1: &str = "
+var log: List<str> = []
+fn inner() {
+    for i in 0..3 {
+        time.sleep(3)
+    }
+    log.push(\"inner v1 done\")
+}
+fn work() {
+    inner()
+    while true {
+        time.sleep(2)
+    }
+}
+fn setup() { spawn work() }
+fn describe() -> str = log.join(\",\")
+";
+
+#[test]
+fn crossing_a_return_barrier_commits_without_any_poll() {
+    let mut app = App::new(BARRIER_V1);
+    let v2 = BARRIER_V1.replace("inner v1 done", "inner v2 done");
+    // Only request: nobody polls. The scheduler commits when `inner`'s frame returns.
+    let id = app.vm.request_update(UpdateRequest::module("app", &app_src(&v2)));
+    assert!(step_until_reported(&mut app, id, Duration::from_secs(4)), "no outcome without polling");
+    let r = app.vm.update_report(id).cloned().expect("report");
+    committed(&r);
+    assert!(r.timings.wait_us > 0, "{r}");
+    assert!(r.timings.wait_us < 2_000_000, "committed at the barrier, not at a timeout: {r}");
+    // The old `inner` finished under v1; `work` kept running (it never returned).
+    assert_eq!(app.call("describe"), "inner v1 done");
+    assert_eq!(app.vm.dsu_version(), 1);
+}
+
+#[test]
+fn a_fiber_dying_inside_the_affected_function_releases_the_update() {
+    let src = "
+fn inner() {
+    time.sleep(5)
+    let xs: List<int> = []
+    let boom = xs[3]
+}
+fn setup() { spawn inner() }
+fn tick() -> str = \"v1\"
+";
+    let mut app = App::new(src);
+    let v2 = src.replace("time.sleep(5)", "time.sleep(6)").replace("\"v1\"", "\"v2\"");
+    let id = app.vm.request_update(UpdateRequest::module("app", &app_src(&v2)));
+    assert!(step_until_reported(&mut app, id, Duration::from_secs(4)));
+    let r = app.vm.update_report(id).cloned().expect("report");
+    committed(&r);
+    assert_eq!(app.call("tick"), "v2");
+}
+
+#[test]
+fn the_timeout_still_aborts_when_no_barrier_is_crossed() {
+    let src = "
+fn spin() {
+    while true {
+        time.sleep(1)
+    }
+}
+fn setup() { spawn spin() }
+fn tick() -> str = \"v1\"
+";
+    let mut app = App::new(src);
+    let before = app.digest();
+    let v2 = src.replace("time.sleep(1)", "time.sleep(2)").replace("\"v1\"", "\"v2\"");
+    let id = app.vm.request_update(UpdateRequest::module("app", &app_src(&v2)).timeout(Duration::from_millis(50)));
+    // Without anyone polling, the timeout is noticed by whoever asks next.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(4) && !app.vm.poll_update(id) {
+        app.vm.step();
+    }
+    let r = app.vm.update_report(id).cloned().expect("report");
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert!(r.reason.contains("in app.spin (line"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+    assert_eq!(app.call("tick"), "v1");
+}
+
+const MSG_V1: &str = "
+class Msg {
+    text: str
+    user: str?
+}
+var log: List<Msg> = []
+var by_text: Map<str, Msg> = {}
+var first: Msg? = nil
+fn add(t: str, u: str?) {
+    let m = Msg { text: t, user: u }
+    log.push(m)
+    by_text[t] = m
+}
+fn setup() {
+    add(\"hello\", \"ann\")
+    add(\"ann joined\", nil)
+    add(\"bye\", \"bob\")
+    first = log[0]
+}
+fn describe() -> str {
+    let parts: List<str> = []
+    for m in log {
+        parts.push(m.text)
+    }
+    return parts.join(\",\")
+}
+";
+
+const NOTE_V2: &str = "
+class Note {
+    text: str
+    user: str?
+    stars: int
+}
+var log: List<Note> = []
+var by_text: Map<str, Note> = {}
+var first: Note? = nil
+fn add(t: str, u: str?) {
+    let m = Note { text: t, user: u, stars: 0 }
+    log.push(m)
+    by_text[t] = m
+}
+fn setup() {}
+fn describe() -> str {
+    let parts: List<str> = []
+    for m in log {
+        parts.push(\"{m.text}:{m.stars}\")
+    }
+    return parts.join(\",\")
+}
+fn same() -> bool {
+    if first == nil { return false }
+    return first == log[0] && by_text[\"bye\"] == log[2]
+}
+";
+
+#[test]
+fn renamed_class_migrates_its_instances_keeping_identity_and_equivalent_types() {
+    let mut app = App::new(MSG_V1);
+    let script = "update app\nmigrate Note(o: old.Msg) { self.stars = o.text.len() }\n";
+    let r = app.update_req(req(NOTE_V2, script));
+    committed(&r);
+    assert_eq!(r.counts.instances_migrated, 3);
+    assert!(r.changes.classes.changed.contains(&"app.Note (renamed from app.Msg)".to_string()), "{r}");
+    assert!(r.changes.classes.removed.is_empty(), "{r}");
+    // `List<Msg>`, `Map<str, Msg>` and `Msg?` are the same types under the rename: no `migrate
+    // var` was needed, and the globals kept their values (the same objects, now `Note`s).
+    assert_eq!(app.call("describe"), "hello:5,ann joined:10,bye:3");
+    assert_eq!(app.call("same"), "true");
+    assert_eq!(app.vm.dsu_instances("Note"), Some(3));
+    assert_eq!(app.vm.dsu_instances("Msg"), None);
+    // New code builds the renamed class.
+    let add = app.global("add");
+    let t = app.vm.alloc_str("new");
+    app.vm.invoke(add, &[t, newt_vm::Value::Nil]).expect("add");
+    assert_eq!(app.call("describe"), "hello:5,ann joined:10,bye:3,new:0");
+}
+
+const SPLIT_V2: &str = "
+class Message {
+    text: str
+    fn show(self) -> str = self.text
+}
+class InfoMessage extends Message {
+    fn show(self) -> str = \"* {self.text}\"
+}
+class UserMessage extends Message {
+    user: str
+    fn show(self) -> str = \"<{self.user}> {self.text}\"
+}
+var log: List<Message> = []
+var by_text: Map<str, Message> = {}
+var first: Message? = nil
+fn setup() {}
+fn describe() -> str {
+    let parts: List<str> = []
+    for m in log {
+        parts.push(m.show())
+    }
+    return parts.join(\",\")
+}
+fn same() -> bool {
+    if first == nil { return false }
+    return first == log[0] && by_text[\"bye\"] == log[2]
+}
+fn kinds() -> str {
+    let parts: List<str> = []
+    for m in log {
+        if m is UserMessage {
+            parts.push(\"user\")
+        } else if m is InfoMessage {
+            parts.push(\"info\")
+        } else {
+            parts.push(\"base\")
+        }
+    }
+    return parts.join(\",\")
+}
+";
+
+const SPLIT_SCRIPT: &str = "update app
+migrate Message(o: old.Msg) {
+    if o.user == nil {
+        return InfoMessage { text: o.text }
+    }
+    return UserMessage { text: o.text, user: o.user ?? \"\" }
+}
+validate \"nothing lost\" { return log.len() == old.log.len() }
+";
+
+#[test]
+fn renamed_class_split_into_subclasses_per_instance() {
+    let mut app = App::new(MSG_V1);
+    let r = app.update_req(req(SPLIT_V2, SPLIT_SCRIPT));
+    committed(&r);
+    assert_eq!(app.call("describe"), "<ann> hello,* ann joined,<bob> bye");
+    assert_eq!(app.call("kinds"), "user,info,user");
+    assert_eq!(app.call("same"), "true", "identities pass to the returned objects");
+    assert_eq!(app.vm.dsu_instances("Message"), Some(3));
+    assert_eq!(app.vm.dsu_instances("UserMessage"), Some(2));
+    assert_eq!(app.vm.dsu_instances("InfoMessage"), Some(1));
+}
+
+#[test]
+fn rename_whose_new_version_keeps_the_old_class_is_rejected() {
+    let mut app = App::new(MSG_V1);
+    let before = app.digest();
+    let v2 = format!("{NOTE_V2}\nclass Msg {{ text: str }}\n");
+    let r = app.update_req(req(&v2, "update app\nmigrate Note(o: old.Msg) { self.stars = 1 }\n"));
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.diagnostics.contains("needs the new version to drop class Msg"), "{}", r.diagnostics);
+    assert_eq!(app.digest(), before);
+    assert_eq!(app.call("describe"), "hello,ann joined,bye");
+}
+
+#[test]
+fn rename_onto_an_existing_class_is_rejected() {
+    let v1 = format!("{MSG_V1}\nclass Note {{ text: str }}\n");
+    let mut app = App::new(&v1);
+    let before = app.digest();
+    let r = app.update_req(req(NOTE_V2, "update app\nmigrate Note(o: old.Msg) { self.stars = 1 }\n"));
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.diagnostics.contains("the running version already has a class Note"), "{}", r.diagnostics);
+    assert_eq!(app.digest(), before);
+}
+
+#[test]
+fn rename_without_a_value_for_a_new_field_is_rejected() {
+    let mut app = App::new(MSG_V1);
+    let before = app.digest();
+    let r = app.update_req(req(NOTE_V2, "update app\nmigrate Note(o: old.Msg) { let n = o.text.len() }\n"));
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.reason.contains("does not assign field 'stars'"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+}
+
+const VALIDATED_V1: &str = "
+import std.dsu
+var items: List<int> = []
+fn healthy() -> bool = items.len() == 3
+fn setup() {
+    items.push(1)
+    items.push(2)
+    items.push(3)
+    dsu.add_validation(\"three items\", healthy)
+}
+fn tick() -> str = \"v1\"
+";
+
+#[test]
+fn application_validation_failure_aborts_and_restores_everything() {
+    let mut app = App::new(VALIDATED_V1);
+    let before = app.digest();
+    // The new `healthy` (installed in staging) says no: the update aborts.
+    let v2 = VALIDATED_V1.replace("items.len() == 3", "items.len() == 4").replace("\"v1\"", "\"v2\"");
+    let r = app.update(&v2);
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert_eq!(r.reason, "validation \"three items\" failed");
+    assert_eq!(app.digest(), before);
+    assert_eq!(app.call("tick"), "v1");
+    assert_eq!(app.call("healthy"), "true", "the old code is back");
+    assert_eq!(app.vm.dsu_version(), 0);
+    // An update that keeps the invariant commits, and the validation ran against the new code.
+    let r = app.update(&VALIDATED_V1.replace("\"v1\"", "\"v2\""));
+    committed(&r);
+    assert_eq!(app.call("tick"), "v2");
+}
+
+#[test]
+fn application_validation_runtime_error_aborts() {
+    let mut app = App::new(VALIDATED_V1);
+    let before = app.digest();
+    let v2 = VALIDATED_V1.replace("items.len() == 3", "items[9] == 3");
+    let r = app.update(&v2);
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert!(r.reason.starts_with("validation \"three items\" failed: runtime error while staging"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+}
+
+#[test]
+fn removing_a_function_that_a_global_still_holds_is_rejected() {
+    let src = "
+fn greet() -> str = \"hi\"
+var handler: fn() -> str = greet
+fn setup() {}
+fn describe() -> str = handler()
+";
+    let mut app = App::new(src);
+    let before = app.digest();
+    // The initialiser changes, but a var keeps its value: it would still hold the old `greet`.
+    let v2 = "
+fn welcome() -> str = \"hello\"
+var handler: fn() -> str = welcome
+fn setup() {}
+fn describe() -> str = handler()
+";
+    let r = app.update(v2);
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.reason.contains("app.greet is removed but global app.handler still refers to it"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+    assert_eq!(app.call("describe"), "hi");
+}
+
+#[test]
+fn removing_a_function_held_in_a_list_is_rejected_and_dropping_the_reference_allows_it() {
+    let src = "
+fn greet() -> str = \"hi\"
+var handlers: List<fn() -> str> = []
+fn setup() { handlers.push(greet) }
+fn clear() { handlers = [] }
+fn describe() -> str = \"{handlers.len()}\"
+";
+    let mut app = App::new(src);
+    let before = app.digest();
+    let v2 = "
+var handlers: List<fn() -> str> = []
+fn setup() {}
+fn clear() { handlers = [] }
+fn describe() -> str = \"{handlers.len()}\"
+";
+    let r = app.update(v2);
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.reason.contains("app.greet is removed but a live object still refers to it"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+    app.call("clear");
+    let r = app.update(v2);
+    committed(&r);
+    assert_eq!(r.changes.functions.removed, vec!["app.greet".to_string()]);
+}
+
+const ITEMS: &str = "
+class Item {
+    id: int
+}
+var items: List<Item> = []
+fn setup() {
+    for i in 0..100 {
+        items.push(Item { id: i })
+        let garbage = Item { id: -1 }
+    }
+}
+fn churn() {
+    for i in 0..100 {
+        let garbage = Item { id: -2 }
+    }
+}
+fn describe() -> str {
+    let sum = 0
+    for it in items {
+        sum = sum + it.id
+    }
+    return \"{items.len()} {sum}\"
+}
+";
+
+#[test]
+fn successive_layout_changes_migrate_exactly_the_live_instances_each_time() {
+    let mut app = App::new(ITEMS);
+    let mut decls = ITEMS.to_string();
+    for (k, field) in ["a", "b", "c"].iter().enumerate() {
+        app.call("churn");
+        decls = decls.replace("    id: int\n", &format!("    id: int\n    {field}: int = {k}\n"));
+        let r = app.update(&decls);
+        committed(&r);
+        // Unreachable instances may be migrated too until a collection frees them, never fewer.
+        assert!(r.counts.instances_migrated >= 100, "{r}");
+        assert_eq!(app.vm.dsu_instances("Item"), Some(100));
+        assert_eq!(app.call("describe"), "100 4950");
+    }
+    assert_eq!(app.vm.dsu_version(), 3);
+    // Every instance has the three new fields with their defaults.
+    let items = app.global("items");
+    assert_eq!(app.vm.display(items).matches("c: 2, b: 1, a: 0}").count(), 100, "{}", app.vm.display(items));
+}
