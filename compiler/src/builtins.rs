@@ -298,6 +298,9 @@ define_builtins! {
     NetOwn = (None, "__net_own", "fn(any, int)");
     /// The calling fiber's last failure message ("" when none).
     NetLastError = (None, "__net_last_error", "fn() -> str");
+    // ---- std.json ----
+    /// The JSON text of a value (std.json's mapping); `indent` "" is compact, else pretty.
+    JsonEncode = (None, "__json_encode", "fn(any, str) -> str");
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 mod conc;
 mod frame;
+mod json;
 mod list;
 mod map;
 mod net;
@@ -126,6 +127,7 @@ pub(crate) fn call(vm: &mut Vm, b: Builtin, args: usize) -> BResult {
         B::TypeName => system::type_name(vm, a),
         B::ObjectFields => system::object_fields(vm, a),
         B::ObjectGet => system::object_get(vm, a),
+        B::JsonEncode => json::encode(vm, a),
         B::StrCodepoint => text::codepoint(vm, a),
         B::StrFromCodepoint => text::from_codepoint(vm, a),
 
