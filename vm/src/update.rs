@@ -24,6 +24,7 @@ pub mod control;
 pub mod driver;
 pub mod migrate;
 pub(crate) mod natives;
+mod paths;
 pub mod report;
 pub mod safepoint;
 mod script;

@@ -421,3 +421,50 @@ fn successive_layout_changes_migrate_exactly_the_live_instances_each_time() {
     let items = app.global("items");
     assert_eq!(app.vm.display(items).matches("c: 2, b: 1, a: 0}").count(), 100, "{}", app.vm.display(items));
 }
+
+const SCORE_V1: &str = "
+class Player {
+    name: str
+    points: int
+}
+var players: List<Player> = []
+fn setup() {
+    players.push(Player { name: \"ann\", points: 12 })
+    players.push(Player { name: \"bob\", points: 3 })
+}
+fn describe() -> str {
+    let parts: List<str> = []
+    for p in players {
+        parts.push(\"{p.name}\")
+    }
+    return parts.join(\",\")
+}
+";
+
+#[test]
+fn a_migration_must_assign_a_new_field_on_every_path_that_keeps_self() {
+    let v2 = SCORE_V1
+        .replace("    points: int\n", "    points: int\n    rank: str\n")
+        .replace("parts.push(\"{p.name}\")", "parts.push(\"{p.name}:{p.rank}\")")
+        .replace("points: 12 }", "points: 12, rank: \"\" }")
+        .replace("points: 3 }", "points: 3, rank: \"\" }");
+    let mut app = App::new(SCORE_V1);
+    let before = app.digest();
+    // Only one branch assigns `rank`: rejected, naming the field and the rule.
+    let partial =
+        "update app\nmigrate Player(o: old.Player) {\n    if o.points > 10 {\n        self.rank = \"gold\"\n    }\n}\n";
+    let r = app.update_req(req(&v2, partial));
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}\n{}", r.diagnostics);
+    assert!(
+        r.reason.contains("does not assign field 'rank' on every path that keeps `self`"),
+        "{}\n{}",
+        r.reason,
+        r.diagnostics
+    );
+    assert_eq!(app.digest(), before);
+    // Both branches assign it: committed, each instance by its own path.
+    let full = "update app\nmigrate Player(o: old.Player) {\n    if o.points > 10 {\n        self.rank = \"gold\"\n    } else {\n        self.rank = \"tin\"\n    }\n}\n";
+    let r = app.update_req(req(&v2, full));
+    committed(&r);
+    assert_eq!(app.call("describe"), "ann:gold,bob:tin");
+}

@@ -663,9 +663,9 @@ fn plan_migration(
     let short = &new.short_name;
     // With a script migration, a field without a value must be assigned by the block instead.
     let unassigned = |field: &str, why: &str, reasons: &mut Vec<String>| {
-        if let Some(m) = scripted.filter(|m| !m.assigned.contains(field)) {
+        if let Some(m) = scripted.filter(|m| m.assigned.as_ref().is_some_and(|a| !a.contains(field))) {
             reasons.push(format!(
-                "the migration of class {} does not assign field '{field}' ({why}); add `self.{field} = ...` to `migrate {}`",
+                "the migration of class {} does not assign field '{field}' on every path that keeps `self` ({why}); add `self.{field} = ...` to `migrate {}`",
                 new.name, m.class
             ));
         }

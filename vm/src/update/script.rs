@@ -27,8 +27,8 @@
 //!   -> bool { body }`.
 //!
 //! Simplifications (documented in the report): the rewriting of `old.` and `self` is textual
-//! (inside string literals too); the "every new field is assigned" rule accepts an assignment
-//! `self.f = ...` anywhere in the block (not per path); old objects have no methods; a
+//! (inside string literals too); the "every new field is assigned on every path that keeps
+//! `self`" rule is checked on the block's syntax tree (`paths.rs`); old objects have no methods; a
 //! rename rewrites type texts word by word; `migrate lazy`, policies,
 //! `remap` and `reboot` are rejected as not supported.
 
@@ -53,8 +53,9 @@ pub(crate) struct MigrateInfo {
     pub from: String,
     /// The generated function's qualified name.
     pub func: String,
-    /// Field names the block assigns through `self.f = ...`.
-    pub assigned: HashSet<String>,
+    /// Fields the block assigns (`self.f = ...`) on every path that keeps `self`; `None` when
+    /// every path returns another object (`paths.rs`).
+    pub assigned: Option<std::collections::BTreeSet<String>>,
 }
 
 /// A `migrate var`.
@@ -297,7 +298,7 @@ pub(crate) fn desugar(
                     class: class.clone(),
                     from: old.clone(),
                     func: format!("{SCRIPT_MODULE}.{func}"),
-                    assigned: assigned_fields(&inner),
+                    assigned: super::paths::assigned_on_every_keeping_path(&body),
                 });
                 let params = format!("upd_self: {cls}, {}: upd_old_{old}", param.name.name);
                 funcs.push((func, params, format!("{cls}?"), format!("{inner}\nreturn nil\n")));
@@ -463,30 +464,10 @@ fn word_at(s: &str, i: usize) -> Option<&str> {
 }
 
 /// Field names assigned as `upd_self.f = ...` (not `==`) anywhere in rewritten code.
-fn assigned_fields(code: &str) -> HashSet<String> {
-    let mut out = HashSet::new();
-    let mut rest = code;
-    while let Some(p) = rest.find("upd_self.") {
-        rest = &rest[p + "upd_self.".len()..];
-        if let Some(w) = word_at(rest, 0) {
-            let after = rest[w.len()..].trim_start();
-            if after.starts_with('=') && !after.starts_with("==") {
-                out.insert(w.to_string());
-            }
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn assigned_fields_ignores_comparisons() {
-        let f = assigned_fields("upd_self.a = 1\nif upd_self.b == 2 { upd_self.c= 3 }");
-        assert!(f.contains("a") && f.contains("c") && !f.contains("b"));
-    }
 
     #[test]
     fn rewriter_maps_old_names_and_self() {
