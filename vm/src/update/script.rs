@@ -463,8 +463,6 @@ fn word_at(s: &str, i: usize) -> Option<&str> {
     rest.get(..end)
 }
 
-/// Field names assigned as `upd_self.f = ...` (not `==`) anywhere in rewritten code.
-
 #[cfg(test)]
 mod tests {
     use super::*;
