@@ -468,3 +468,44 @@ fn a_migration_must_assign_a_new_field_on_every_path_that_keeps_self() {
     committed(&r);
     assert_eq!(app.call("describe"), "ann:gold,bob:tin");
 }
+
+const SPAWNER_V1: &str = "
+var total = 0
+fn handle(x: int) {
+    time.sleep(1)
+    total += x
+}
+fn spawn_one() { spawn handle(1) }
+fn ticker() {
+    while true {
+        spawn_one()
+        time.sleep(4)
+    }
+}
+fn setup() { spawn ticker() }
+fn tick() -> str = \"v1\"
+";
+
+#[test]
+fn a_signature_change_commits_while_fibers_keep_starting_the_function() {
+    let mut app = App::new(SPAWNER_V1);
+    // The signature of `handle` changes and its caller with it, while a ticker keeps spawning
+    // fibers that run it: those already running finish under the old code, and the update
+    // commits between two of them.
+    let v2 = SPAWNER_V1
+        .replace("fn handle(x: int) {", "fn handle(x: int, y: int) {")
+        .replace("total += x", "total += x * y")
+        .replace("spawn handle(1)", "spawn handle(1, 100)")
+        .replace("\"v1\"", "\"v2\"");
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v2)).timeout(Duration::from_secs(3)));
+    committed(&r);
+    assert_eq!(app.call("tick"), "v2");
+    // The new fibers run the new code.
+    let before = app.vm.display(app.global("total")).parse::<i64>().unwrap_or(-1);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(60) {
+        app.vm.step();
+    }
+    let after = app.vm.display(app.global("total")).parse::<i64>().unwrap_or(-1);
+    assert!(after >= before + 100, "{before} -> {after}");
+}

@@ -59,17 +59,25 @@ fn entry_frame_movable(vm: &Vm, frames: &[Frame], plan: &Plan) -> bool {
     top.pc == 0 && vm.tables.function(top.func).is_some_and(|f| f.proto.arity == arity)
 }
 
-/// True when the fiber should be held: its top frame has just entered an affected function and
-/// no older frame is affected (holding it would keep that older frame from ever returning).
-fn holdable(frames: &[Frame], plan: &Plan) -> bool {
+/// True when the fiber's top frame has just entered an affected function and no older frame is
+/// affected (so that frame would be the fiber's oldest affected one).
+fn entering_affected(frames: &[Frame], plan: &Plan) -> bool {
     match frames.split_last() {
         Some((top, older)) => {
             top.pc == 0
-                && plan.entry_arity.contains_key(&top.func.0)
+                && plan.affected.contains(&top.func.0)
                 && !older.iter().any(|f| plan.affected.contains(&f.func.0))
         }
         None => false,
     }
+}
+
+/// True when the fiber should be held: it is entering an affected function whose new version
+/// it can start after the commit (same arity). Holding a fiber whose entry frame cannot move
+/// would keep the update from ever committing, so such a fiber runs on and gets a return
+/// barrier instead.
+fn holdable(vm: &Vm, frames: &[Frame], plan: &Plan) -> bool {
+    entering_affected(frames, plan) && entry_frame_movable(vm, frames, plan)
 }
 
 /// Every fiber that holds the update back (empty at a safe point). The running fiber (when the
@@ -114,8 +122,11 @@ impl Vm {
             return Ok(());
         }
         self.dsu.gate_ticks -= 1;
+        // Entering an affected function: stop the slice. A movable entry is then held by the
+        // scheduler; any other becomes a holder, and the recheck after this slice gives it a
+        // return barrier before it runs on.
         let at_entry = match &self.dsu.pending {
-            Some(p) => holdable(&self.frames, &p.plan),
+            Some(p) => entering_affected(&self.frames, &p.plan),
             None => false,
         };
         if at_entry {
@@ -134,7 +145,7 @@ impl Vm {
     /// update ends. Otherwise arms the entry gate for the slice. Returns true when held.
     pub(crate) fn hold_at_entry(&mut self, id: FiberId) -> bool {
         let Some(p) = &self.dsu.pending else { return false };
-        let held = self.sched.fibers.get(&id).is_some_and(|f| holdable(&f.frames, &p.plan));
+        let held = self.sched.fibers.get(&id).is_some_and(|f| holdable(self, &f.frames, &p.plan));
         if held {
             self.dsu.held.push(id);
             self.dsu.recheck = true;
