@@ -38,8 +38,8 @@ impl Vm {
 
     fn stage_and_commit_deferred(&mut self, plan: &Plan) -> Result<Committed, String> {
         // No collection here: that would make the pause grow with the heap. Instances come from
-        // the heap's per-class registry, so objects that are unreachable but not yet collected are
-        // migrated too (and counted); the next collection frees both versions.
+        // the heap's per-class registry (pruned by the collection `request_update` ran), so only
+        // garbage made while waiting for the safe point is migrated along.
         let staged = stage_tables(self, plan)?;
         let roots_before = self.roots.len();
         let migrated = build_instances(self, plan);

@@ -59,6 +59,15 @@ impl Vm {
         }
         let t0 = Instant::now();
         let analysed = analyse(self, &req);
+        if let Ok(plan) = &analysed {
+            if !plan.migrations.is_empty() && !req.dry_run {
+                // One ordinary collection now, before the wait, so that the instance registry
+                // lists only reachable objects: the counts are exact (up to garbage made while
+                // waiting) and leftovers of earlier updates are gone. It is O(heap) like any
+                // collection, and part of analysis, not of the pause.
+                self.collect();
+            }
+        }
         let analyse_us = t0.elapsed().as_micros() as u64;
         let timings = Timings { analyse_us, ..Timings::default() };
         match analysed {

@@ -357,7 +357,14 @@ pub(crate) fn desugar(
 
     // Assemble the module.
     let t = &mut out.text;
-    let _ = writeln!(t, "import {target}");
+    // The generated module needs a `fn main` of its own (it is the root of the check), so a
+    // target whose binding name is `main` is imported under another name; its definitions are
+    // still reachable unqualified through the `import M.{...}` below.
+    if target.rsplit('.').next() == Some("main") {
+        let _ = writeln!(t, "import {target} as upd_target");
+    } else {
+        let _ = writeln!(t, "import {target}");
+    }
     if !names.is_empty() {
         let _ = writeln!(t, "import {target}.{{{}}}", names.join(", "));
     }
