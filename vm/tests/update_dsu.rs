@@ -192,3 +192,71 @@ fn parked_fibers_count_as_at_an_update_point_unless_inside_affected_code() {
     assert_eq!(lines[2], "got 7 v2 a7 b7");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const GUARDED_MAIN: &str = "
+import std.dsu
+import lib
+
+fn show(r: dsu.UpdateReport) {
+    print(\"{r.outcome()} [{r.reason()}] v{dsu.version()}\")
+}
+
+fn main() {
+    lib.setup()
+    dsu.add_validation(\"two items\", lib.healthy)
+    show(dsu.apply([\"broken\"], nil))
+    print(lib.greet())
+    show(dsu.apply([\"renamed\"], \"renamed/update.newt\"))
+    print(lib.greet())
+    let n = dsu.instances(\"Entry\")
+    print(\"items {n}\")
+}
+";
+
+const GUARDED_V1: &str = "
+class Item { name: str }
+var items: List<Item> = []
+fn setup() {
+    items.push(Item { name: \"a\" })
+    items.push(Item { name: \"b\" })
+}
+fn healthy() -> bool = items.len() == 2
+fn greet() -> str = \"v1 {items.len()}\"
+";
+
+#[test]
+fn add_validation_guards_every_later_update_and_scripts_rename_classes() {
+    let broken = GUARDED_V1.replace("items.len() == 2", "items.len() == 3").replace("\"v1", "\"broken");
+    let renamed = "
+class Entry {
+    name: str
+    size: int
+}
+var items: List<Entry> = []
+fn setup() {}
+fn healthy() -> bool = items.len() == 2
+fn greet() -> str = \"v2 {items[0].name}{items[0].size} {items[1].name}{items[1].size}\"
+";
+    let script = "update lib\nmigrate Entry(o: old.Item) { self.size = o.name.len() * 10 }\n";
+    let dir = tree(
+        "guarded",
+        &[
+            ("main.newt", GUARDED_MAIN),
+            ("lib.newt", GUARDED_V1),
+            ("broken/lib.newt", &broken),
+            ("renamed/lib.newt", renamed),
+            ("renamed/update.newt", script),
+        ],
+    );
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    // The program's own validation (the new `healthy`, run in staging) stops the broken version.
+    assert_eq!(lines[0], "aborted [validation \"two items\" failed] v0");
+    assert_eq!(lines[1], "v1 2");
+    // A script renames Item to Entry; the validation passes; the list now holds Entries.
+    assert_eq!(lines[2], "committed [] v1");
+    assert_eq!(lines[3], "v2 a10 b10");
+    assert_eq!(lines[4], "items 2");
+    let _ = std::fs::remove_dir_all(&dir);
+}
