@@ -1,7 +1,7 @@
 //! Command-line parsing. Hand-written because the grammar is tiny and has one unusual rule: newt's
 //! own flags come before `FILE`, and everything after `FILE` belongs to the program.
 
-/// Usage text printed by bare `newt` and on bad usage.
+/// Usage text printed by `newt help` (and bare `newt` when stdin is not a terminal) and on bad usage.
 pub const USAGE: &str = "\
 Newt: a statically typed language whose programs can be updated while they run.
 
@@ -9,6 +9,9 @@ usage:
   newt run FILE [ARGS...]             compile and run FILE's main
   newt run --control ADDR [--token-file P] [--control-public] FILE [ARGS...]
                                       ... and serve the control port on ADDR
+  newt run --watch FILE [ARGS...]     ... and apply an update whenever a loaded source file changes
+  newt repl [FILE]                    interactive session; FILE's main runs while the prompt is live
+                                      (bare `newt` on a terminal starts it too)
   newt check FILE...                  type-check only, print all diagnostics
   newt dis FILE [--fn NAME]           print the bytecode listing
   newt update --connect ADDR [--token-file P] [--script S] [--timeout MS] [--dry-run] [--json] PATH...
@@ -33,6 +36,12 @@ pub enum Command {
         args: Vec<String>,
         /// `--control ADDR ...`: serve the control port.
         control: Option<crate::control::server::Options>,
+        /// `--watch`: apply an update whenever a loaded source file changes.
+        watch: bool,
+    },
+    /// `newt repl [FILE]` (and bare `newt` on a terminal).
+    Repl {
+        file: Option<String>,
     },
     /// `newt update --connect ...`.
     Update {
@@ -66,9 +75,17 @@ pub enum Command {
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Command, String> {
-    let Some((cmd, rest)) = args.split_first() else { return Ok(Command::Help) };
+    let Some((cmd, rest)) = args.split_first() else {
+        use std::io::IsTerminal;
+        return Ok(if std::io::stdin().is_terminal() { Command::Repl { file: None } } else { Command::Help });
+    };
     match cmd.as_str() {
         "help" | "--help" | "-h" => Ok(Command::Help),
+        "repl" => match rest {
+            [] => Ok(Command::Repl { file: None }),
+            [f] if !f.starts_with('-') => Ok(Command::Repl { file: Some(f.clone()) }),
+            _ => Err("repl takes at most one FILE".into()),
+        },
         "run" => parse_run(rest),
         "check" => {
             if rest.is_empty() {
@@ -88,11 +105,12 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
 }
 
 fn parse_run(mut rest: &[String]) -> Result<Command, String> {
-    let (mut addr, mut token_file, mut public) = (None, None, false);
+    let (mut addr, mut token_file, mut public, mut watch) = (None, None, false, false);
     while let Some((flag, after)) = rest.split_first().filter(|(f, _)| f.starts_with('-')) {
         rest = after;
         match flag.as_str() {
             "--control-public" => public = true,
+            "--watch" => watch = true,
             "--control" | "--token-file" => {
                 let Some((value, after)) = rest.split_first() else { return Err(format!("{flag} needs a value")) };
                 rest = after;
@@ -111,7 +129,10 @@ fn parse_run(mut rest: &[String]) -> Result<Command, String> {
         None if token_file.is_some() || public => return Err("--token-file and --control-public need --control".into()),
         None => None,
     };
-    Ok(Command::Run { file: file.clone(), args: args.to_vec(), control })
+    if watch && control.is_some() {
+        return Err("--watch and --control cannot be used together yet".into());
+    }
+    Ok(Command::Run { file: file.clone(), args: args.to_vec(), control, watch })
 }
 
 fn parse_diff(rest: &[String]) -> Result<Command, String> {
@@ -199,7 +220,8 @@ mod tests {
             Ok(Command::Run {
                 file: "a.newt".into(),
                 args: vec!["--fn".into(), "x".into(), "y".into()],
-                control: None
+                control: None,
+                watch: false
             })
         );
         assert!(p("run --bogus a.newt").is_err());
@@ -221,8 +243,18 @@ mod tests {
         );
         assert!(p("dis").is_err());
         assert!(p("check").is_err());
-        assert_eq!(p(""), Ok(Command::Help));
+        assert_eq!(p("help"), Ok(Command::Help));
         assert!(p("frobnicate").is_err());
+    }
+
+    #[test]
+    fn repl_and_watch() {
+        assert_eq!(p("repl"), Ok(Command::Repl { file: None }));
+        assert_eq!(p("repl a.newt"), Ok(Command::Repl { file: Some("a.newt".into()) }));
+        assert!(p("repl a.newt b.newt").is_err());
+        assert!(p("repl --x").is_err());
+        assert!(matches!(p("run --watch a.newt x"), Ok(Command::Run { watch: true, ref args, .. }) if args == &["x"]));
+        assert!(p("run --watch --control 127.0.0.1:0 a.newt").is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@ mod commands;
 mod control;
 mod diff;
 mod pipeline;
+mod repl;
+mod watch;
 
 use std::process::ExitCode;
 

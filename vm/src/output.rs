@@ -83,6 +83,14 @@ impl Io {
     }
 }
 
+impl crate::vm::Vm {
+    /// Writes the program's buffered stdout now. Embedders that print their own output between
+    /// steps (the REPL's values and reports) call it first, so both appear in the order written.
+    pub fn flush_output(&mut self) {
+        self.io.flush();
+    }
+}
+
 /// A writer that appends to a shared buffer, for capturing output in tests and embedders.
 #[derive(Clone, Default, Debug)]
 pub struct SharedBuf(pub std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
