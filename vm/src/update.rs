@@ -183,8 +183,12 @@ impl Vm {
             let error = RtError::internal("invoke while a fiber is running");
             return Err(ErrorReport { error, trace: Vec::new() });
         }
-        let stack = std::mem::take(&mut self.stack);
-        let frames = std::mem::take(&mut self.frames);
+        // The spare vectors keep their capacity from one call to the next, so that staging, which
+        // invokes a migration once per instance, does not allocate a stack per call.
+        let spare_stack = std::mem::take(&mut self.spare_stack);
+        let spare_frames = std::mem::take(&mut self.spare_frames);
+        let stack = std::mem::replace(&mut self.stack, spare_stack);
+        let frames = std::mem::replace(&mut self.frames, spare_frames);
         let budget = self.budget;
         let result = match self.call_nested(f, args) {
             Ok(v) => Ok(v),
@@ -195,8 +199,10 @@ impl Vm {
             }
             Err(Ctl::Park) => Err(ErrorReport { error: RtError::internal("invoke parked"), trace: Vec::new() }),
         };
-        self.stack = stack;
-        self.frames = frames;
+        self.spare_stack = std::mem::replace(&mut self.stack, stack);
+        self.spare_frames = std::mem::replace(&mut self.frames, frames);
+        self.spare_stack.clear();
+        self.spare_frames.clear();
         self.budget = budget;
         result
     }

@@ -83,6 +83,9 @@ pub struct Vm {
     /// frames than this, the fiber's oldest affected frame has returned (`update/safepoint.rs`).
     /// 0: no barrier. Loaded by the scheduler at each slice.
     pub(crate) ret_barrier: usize,
+    /// Empty stack and frame vectors that [`Vm::invoke`] runs on (kept for their capacity).
+    pub(crate) spare_stack: Vec<Value>,
+    pub(crate) spare_frames: Vec<Frame>,
     /// The wait reason recorded by a built-in that parks the running fiber.
     pub(crate) parking: Option<Wait>,
     pub(crate) io: Io,
@@ -125,6 +128,8 @@ impl Vm {
             budget: SLICE,
             nested: 0,
             ret_barrier: 0,
+            spare_stack: Vec::new(),
+            spare_frames: Vec::new(),
             parking: None,
             io: options.io,
             args,

@@ -70,8 +70,9 @@ impl Vm {
         match result {
             Ok(()) => {
                 let t1 = Instant::now();
+                // The old objects now sit, unreferenced, in the staging handles: the next
+                // collection frees them (freeing them here would lengthen the pause).
                 self.roots.truncate(roots_before);
-                self.release_unseen(plan, &migrated);
                 let dsu = &mut self.dsu;
                 dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
                 dsu.removed_classes.extend(plan.removed_classes.iter().copied());
@@ -98,10 +99,9 @@ impl Vm {
         }
     }
 
-    /// Frees the handles staging allocated for new versions (after a commit they hold the old
-    /// objects, after an abort the discarded new ones) when no update script ran: only a script's
-    /// `migrate` and `validate each` blocks are ever given those handles (as `old`), so without one
-    /// nothing refers to them.
+    /// After an abort, frees the handles staging allocated for new versions (they hold the
+    /// discarded new objects) when no update script ran: only a script's `migrate` and `validate
+    /// each` blocks are ever given those handles (as `old`), so without one nothing refers to them.
     fn release_unseen(&mut self, plan: &Plan, migrated: &Migrated) {
         if plan.script.is_some() {
             return;
@@ -120,14 +120,15 @@ impl Vm {
     ) -> Result<(), String> {
         // A default that only pushes a constant gives the same value every time (string
         // constants are one object per function), so it is evaluated once, not once per instance.
-        let mut constant: std::collections::HashMap<u32, Value> = std::collections::HashMap::new();
+        // (A class has few defaults: a linear search beats hashing once per instance.)
+        let mut constant: Vec<(u32, Value)> = Vec::new();
         for &(h, slot, f) in &migrated.defaults {
-            let v = match constant.get(&f.0) {
-                Some(v) => *v,
+            let v = match constant.iter().find(|(g, _)| *g == f.0) {
+                Some(&(_, v)) => v,
                 None => {
                     let v = self.run_isolated(Value::Func(f))?;
                     if self.tables.function(f).is_some_and(|func| is_constant(func.code())) {
-                        constant.insert(f.0, v);
+                        constant.push((f.0, v));
                     }
                     v
                 }

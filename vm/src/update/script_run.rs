@@ -118,9 +118,11 @@ impl Vm {
         };
         for &(class, f) in &sp.migrations {
             // After the bulk swap, `h` holds the new object and `old` the old one.
+            let mut args = vec![Value::Nil, Value::Nil];
+            args.extend_from_slice(old_globals);
             for (h, old) in of_class(self, class) {
-                let mut args = vec![Value::Obj(h), Value::Obj(old)];
-                args.extend_from_slice(old_globals);
+                args[0] = Value::Obj(h);
+                args[1] = Value::Obj(old);
                 match self.call_staged(f, &args)? {
                     Value::Obj(r) if r != h => {
                         self.roots.push(Value::Obj(r));
