@@ -182,10 +182,14 @@ impl Vm {
         self.budget = SLICE;
         self.arm_gate();
         self.load_barrier(id);
-        let exit = match pending {
+        let mut exit = match pending {
             Some(e) => Exit::Error(e),
             None => self.execute(0),
         };
+        while matches!(exit, Exit::Barrier) {
+            self.barrier_crossed();
+            exit = self.execute(0);
+        }
         self.file_exit(id, exit);
         self.current = None;
         self.ret_barrier = 0;
@@ -205,7 +209,8 @@ impl Vm {
         std::mem::swap(&mut self.stack, &mut f.stack);
         std::mem::swap(&mut self.frames, &mut f.frames);
         match exit {
-            Exit::Yield => {
+            // (`run_slice` resumes after a barrier, so it never ends a slice.)
+            Exit::Yield | Exit::Barrier => {
                 f.status = Status::Runnable;
                 self.sched.runq.push_back(id);
             }

@@ -224,16 +224,24 @@ impl Vm {
         self.stack.push(f);
         self.stack.extend_from_slice(args);
         self.nested += 1;
-        let exit = match self.call_value(args.len()) {
+        let mut exit = match self.call_value(args.len()) {
             Ok(_) | Err(Exit::Yield) => self.execute(depth),
             Err(e) => e,
         };
+        // A nested run starts above the fiber's barrier, so this does not happen; resuming is
+        // still the right answer if it did.
+        while matches!(exit, Exit::Barrier) {
+            self.barrier_crossed();
+            exit = self.execute(depth);
+        }
         self.nested -= 1;
         match exit {
             Exit::Done(v) => Ok(v),
             Exit::Error(e) => Err(Ctl::Error(e)),
             Exit::Quit(code) => Err(Ctl::Exit(code)),
-            Exit::Park | Exit::Yield => Err(Ctl::Error(RtError::internal("a re-entrant call tried to suspend"))),
+            Exit::Park | Exit::Yield | Exit::Barrier => {
+                Err(Ctl::Error(RtError::internal("a re-entrant call tried to suspend")))
+            }
         }
     }
 

@@ -65,6 +65,8 @@ pub(crate) enum Exit {
     Error(RtError),
     /// `std.process.exit(code)`.
     Quit(i32),
+    /// A return crossed the fiber's return barrier (live update pending); resume with `execute`.
+    Barrier,
 }
 
 impl Vm {
@@ -73,7 +75,7 @@ impl Vm {
     pub(crate) fn execute(&mut self, stop_depth: usize) -> Exit {
         // A return that leaves `watch` frames or fewer either ends this run or crosses the
         // fiber's return barrier: one comparison serves both, so barriers cost nothing extra.
-        let mut watch = stop_depth.max(self.ret_barrier);
+        let watch = stop_depth.max(self.ret_barrier);
         let mut func: &Function;
         let mut code: &[Op];
         let mut consts: &[Value];
@@ -481,8 +483,10 @@ impl Vm {
                             if self.frames.len() <= stop_depth {
                                 return Exit::Done(v);
                             }
-                            self.barrier_crossed();
-                            watch = stop_depth;
+                            // The state is complete (caller's pc saved, result pushed): the
+                            // scheduler notes the crossing and resumes the fiber at once.
+                            self.stack.push(v);
+                            return Exit::Barrier;
                         }
                         self.stack.push(v);
                         continue 'frame;
