@@ -13,11 +13,13 @@
 //! Nothing here changes the running program: the result is a [`Plan`] for staging, or a
 //! [`Rejection`] with the diagnostics `newt check` would print.
 
+use super::layout::plan_migration;
+pub(crate) use super::layout::ClassMigration;
 use super::report::ChangeSet;
 use super::script::rename_type;
 use super::state::{from_source_map, ModuleSource};
 use crate::vm::Vm;
-use newt_compiler::bytecode::{ClassProto, GlobalKind, Image, Op, ProtoKind};
+use newt_compiler::bytecode::{GlobalKind, Image, Op, ProtoKind};
 use newt_compiler::diag::render_all;
 use newt_compiler::loader::MemLoader;
 use newt_compiler::types::{ClassId, FuncId};
@@ -115,18 +117,6 @@ pub(crate) enum GlobalAction {
     Init,
     /// A new function slot.
     AddFunction,
-}
-
-/// How the instances of one class whose layout changed are rebuilt (the default policy).
-#[derive(Debug, Clone)]
-pub(crate) struct ClassMigration {
-    /// VM id (unchanged by the update).
-    pub class: ClassId,
-    /// For each field slot of the new layout: the old slot whose value is copied, or `None` when
-    /// the field's default function fills it.
-    pub copy: Vec<Option<usize>>,
-    /// (new slot, default function as a VM id) for every field that is not copied.
-    pub defaults: Vec<(usize, FuncId)>,
 }
 
 /// The result of analysis: the translated new image and what to do with each entry.
@@ -648,56 +638,4 @@ fn kind_name(k: &GlobalKind) -> &'static str {
         GlobalKind::Var { .. } => "var",
         GlobalKind::Const { .. } => "const",
     }
-}
-
-/// The default policy for one class whose layout changed: same name and type → copied; a new
-/// field → its default; anything else is a rejection reason naming the field and what to add.
-fn plan_migration(
-    id: ClassId,
-    old: &crate::globals::RtClass,
-    new: &ClassProto,
-    scripted: Option<&super::script::MigrateInfo>,
-    renames: &[(String, String)],
-    reasons: &mut Vec<String>,
-) -> ClassMigration {
-    let short = &new.short_name;
-    // With a script migration, a field without a value must be assigned by the block instead.
-    let unassigned = |field: &str, why: &str, reasons: &mut Vec<String>| {
-        if let Some(m) = scripted.filter(|m| m.assigned.as_ref().is_some_and(|a| !a.contains(field))) {
-            reasons.push(format!(
-                "the migration of class {} does not assign field '{field}' on every path that keeps `self` ({why}); add `self.{field} = ...` to `migrate {}`",
-                new.name, m.class
-            ));
-        }
-    };
-    let mut copy = Vec::with_capacity(new.fields.len());
-    let mut defaults = Vec::new();
-    for (slot, f) in new.fields.iter().enumerate() {
-        match old.fields.iter().position(|o| o.name == f.name) {
-            Some(k) if rename_type(&old.fields[k].ty, renames) == f.ty => copy.push(Some(k)),
-            Some(_) if scripted.is_some() => {
-                unassigned(&f.name, "its type changed", reasons);
-                copy.push(None);
-            }
-            Some(k) => {
-                reasons.push(format!(
-                    "field '{}' of class {} changed type from {} to {}; add a migration that sets it: `migrate {short}(o: old.{short}) {{ self.{} = ... }}`",
-                    f.name, new.name, old.fields[k].ty, f.ty, f.name
-                ));
-                copy.push(None);
-            }
-            None => {
-                copy.push(None);
-                match f.default {
-                    Some(d) => defaults.push((slot, d)),
-                    None if scripted.is_some() => unassigned(&f.name, "it is new and has no default", reasons),
-                    None => reasons.push(format!(
-                        "new field '{}' of class {} has no value for the live instances; give it a default (`{}: {} = ...`) or add `migrate {short}(o: old.{short}) {{ self.{} = ... }}` to the update script",
-                        f.name, new.name, f.name, f.ty, f.name
-                    )),
-                }
-            }
-        }
-    }
-    ClassMigration { class: id, copy, defaults }
 }
