@@ -22,6 +22,7 @@ pub mod analyse;
 pub mod commit;
 pub mod control;
 pub mod driver;
+mod layout;
 pub mod migrate;
 pub(crate) mod natives;
 mod paths;

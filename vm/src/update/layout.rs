@@ -4,7 +4,6 @@
 //! without a value, a type change without a migration), with messages that say what to add.
 
 use super::script::rename_type;
-
 use newt_compiler::bytecode::ClassProto;
 use newt_compiler::types::{ClassId, FuncId};
 
