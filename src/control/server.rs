@@ -73,6 +73,8 @@ pub struct Server {
     jobs: Receiver<Job>,
     /// Per-module version: how many committed updates changed the module's source.
     versions: HashMap<String, u64>,
+    /// Rung when an update's compilation (done off the VM thread) ends, to wake the scheduler.
+    bell: Doorbell,
 }
 
 /// Reads the token, binds `opts.addr` and starts the listener thread; prints the bound address to
@@ -104,7 +106,7 @@ pub fn start(opts: &Options) -> Result<(Server, Doorbell), String> {
         .name("newt-control".into())
         .spawn(move || accept_loop(listener, secret, tx, bell2))
         .map_err(|e| format!("cannot start the control thread: {e}"))?;
-    Ok((Server { jobs: rx, versions: HashMap::new() }, bell))
+    Ok((Server { jobs: rx, versions: HashMap::new(), bell: bell.clone() }, bell))
 }
 
 fn accept_loop(listener: TcpListener, secret: Arc<String>, tx: Sender<Job>, bell: Doorbell) {
@@ -208,7 +210,9 @@ impl Server {
             req = req.script(script);
         }
         let before = texts(vm);
-        let report = vm.update(req);
+        // The new version compiles on another thread while the program keeps running.
+        let bell = self.bell.clone();
+        let report = vm.update_compiling_aside(req, Box::new(move || bell.ring()));
         if !args.dry_run && report.outcome == newt_vm::Outcome::Committed {
             for (name, text) in texts(vm) {
                 if before.get(&name) != Some(&text) {

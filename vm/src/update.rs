@@ -26,6 +26,7 @@ mod layout;
 pub mod migrate;
 pub(crate) mod natives;
 mod paths;
+pub mod prepare;
 pub mod report;
 pub mod safepoint;
 mod script;

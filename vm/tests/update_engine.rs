@@ -560,3 +560,38 @@ fn a_script_may_target_a_root_module_named_main() {
     let v = vm.invoke(f, &[]).expect("value()");
     assert_eq!(vm.display(v), "20");
 }
+
+#[test]
+fn compiling_aside_commits_rejects_and_wakes_the_caller() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let mut app = App::new(BARRIER_V1);
+    let woken = Arc::new(AtomicUsize::new(0));
+    let w = woken.clone();
+    // The new version compiles on another thread while the VM steps the program; `inner` is
+    // still running then, so the commit waits for its barrier as usual.
+    let v2 = BARRIER_V1.replace("inner v1 done", "inner v2 done");
+    let r = app.vm.update_compiling_aside(
+        UpdateRequest::module("app", &app_src(&v2)),
+        Box::new(move || {
+            w.fetch_add(1, Ordering::SeqCst);
+        }),
+    );
+    committed(&r);
+    assert_eq!(woken.load(Ordering::SeqCst), 1);
+    assert_eq!(app.call("describe"), "inner v1 done");
+    // A version that does not compile is rejected with the checker's diagnostics.
+    let before = app.digest();
+    let w = woken.clone();
+    let bad = BARRIER_V1.replace("fn describe() -> str = log.join(\",\")", "fn describe() -> str = 42");
+    let r = app.vm.update_compiling_aside(
+        UpdateRequest::module("app", &app_src(&bad)),
+        Box::new(move || {
+            w.fetch_add(1, Ordering::SeqCst);
+        }),
+    );
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.diagnostics.contains("expected str, found int"), "{}", r.diagnostics);
+    assert_eq!(woken.load(Ordering::SeqCst), 2);
+    assert_eq!(app.digest(), before);
+}

@@ -15,13 +15,12 @@
 
 use super::layout::plan_migration;
 pub(crate) use super::layout::ClassMigration;
+use super::prepare::Prepared;
 use super::report::ChangeSet;
 use super::script::rename_type;
-use super::state::{from_source_map, ModuleSource};
+use super::state::ModuleSource;
 use crate::vm::Vm;
 use newt_compiler::bytecode::{GlobalKind, Image, Op, ProtoKind};
-use newt_compiler::diag::render_all;
-use newt_compiler::loader::MemLoader;
 use newt_compiler::types::{ClassId, FuncId};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -79,7 +78,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(reason: impl Into<String>) -> Rejection {
+    pub(crate) fn new(reason: impl Into<String>) -> Rejection {
         Rejection { reason: reason.into(), diagnostics: String::new() }
     }
 }
@@ -152,54 +151,16 @@ pub(crate) struct Plan {
 /// Analyses `req` against the running program (see the module docs). May run a collection (to
 /// count the live instances of removed classes), so call it only where every value is rooted.
 pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejection> {
-    if req.modules.is_empty() {
-        return Err(Rejection::new("the update names no module"));
-    }
-    let root = vm.tables.root_module.clone();
-    let mut sources = vm.dsu.sources.clone();
-    for m in &req.modules {
-        match sources.iter_mut().find(|s| s.module == m.module) {
-            Some(s) => {
-                s.text = m.text.clone();
-                if !m.path.is_empty() {
-                    s.path = m.path.clone();
-                }
-            }
-            None => sources.push(m.clone()),
-        }
-    }
-    let mut modules: Vec<(String, String, String)> =
-        sources.iter().map(|s| (s.module.clone(), s.path.clone(), s.text.clone())).collect();
-    // A script is compiled as one more module that imports the target (and the root, so that
-    // the whole program is still checked); it becomes the root of this check.
-    let script = match &req.script {
-        Some(src) => {
-            let find = |m: &str| sources.iter().find(|s| s.module == m).map(|s| s.text.clone());
-            let mut d = super::script::desugar(vm, &src.path, &src.text, &find)?;
-            if d.target != root {
-                d.text = format!("import {root} as upd_root\n{}", d.text);
-            }
-            // The root of a check needs a `main`; this one is never called.
-            d.text.push_str("fn main() {}\n");
-            // Diagnostics show the generated code (see `script`), so say so in the path.
-            let path = format!("{} (as compiled)", src.path);
-            modules.push((super::script::SCRIPT_MODULE.into(), path, d.text.clone()));
-            Some(d)
-        }
-        None => None,
-    };
-    let check_root = if script.is_some() { super::script::SCRIPT_MODULE } else { root.as_str() };
-    let loader = MemLoader { modules, stdlib: Some(newt_stdlib::source) };
-    let program = newt_compiler::check::check_program(&loader, check_root).map_err(|(diags, map)| {
-        let mut r = compile_error(&diags, &map);
-        if script.is_some() {
-            r.reason = r.reason.replacen("the new version", "the new version or its update script", 1);
-        }
-        r
-    })?;
-    let image = newt_compiler::codegen::generate(&program).map_err(|diags| compile_error(&diags, &program.sources))?;
-    let mut sources = from_source_map(&image.sources);
-    sources.retain(|s| s.module != super::script::SCRIPT_MODULE);
+    let base = super::prepare::AnalysisBase::of(vm);
+    let prepared = base.prepare(req)?;
+    analyse_prepared(vm, prepared)
+}
+
+/// The part of analysis that needs the running VM: maps the compiled new version onto it
+/// (`diff`) and resolves the update script's parts. `prepared` must have been compiled against
+/// the VM's current version (no commit since its `AnalysisBase` was taken).
+pub(crate) fn analyse_prepared(vm: &mut Vm, prepared: Prepared) -> Result<Plan, Rejection> {
+    let Prepared { image, sources, script, .. } = prepared;
     let mut plan = diff(vm, image, sources, script.as_ref())?;
     if let Some(d) = &script {
         let sp = super::script_run::resolve(vm, d, &plan.image, &plan.fmap, &plan.cmap, &plan.gmap)
@@ -213,14 +174,6 @@ pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejectio
         c.removed.retain(|n| !n.starts_with(&own));
     }
     Ok(plan)
-}
-
-fn compile_error(diags: &[newt_compiler::Diagnostic], map: &newt_compiler::SourceMap) -> Rejection {
-    let n = diags.iter().filter(|d| d.severity == newt_compiler::diag::Severity::Error).count();
-    Rejection {
-        reason: format!("the new version does not compile ({n} error{})", if n == 1 { "" } else { "s" }),
-        diagnostics: render_all(diags, map),
-    }
 }
 
 /// Keys names by (name, occurrence) so that two entries with one name stay distinct.

@@ -49,16 +49,82 @@ impl Vm {
         self.report(id).cloned().unwrap_or_else(|| self.lost(id))
     }
 
+    /// [`Vm::update`], with the new version compiled on another thread while the program keeps
+    /// running (`prepare.rs`): the VM thread then stops only to map it onto the running program
+    /// and for the pause. `wake` is called from that thread when the compilation is done (e.g.
+    /// to ring the event source the scheduler waits on when every fiber is parked). If an update
+    /// commits meanwhile (the program's own `dsu.apply`), the version is compiled again here.
+    pub fn update_compiling_aside(&mut self, req: UpdateRequest, wake: Box<dyn FnOnce() + Send>) -> UpdateReport {
+        if self.current.is_some() {
+            let id = self.take_id();
+            return self.finish_report(id, Outcome::Aborted, "update requested while a fiber runs".into(), None);
+        }
+        let base = super::prepare::AnalysisBase::of(self);
+        let base_version = self.dsu.version;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let aside = req.clone();
+        let t0 = Instant::now();
+        let spawned = std::thread::Builder::new().name("newt-update-compile".into()).spawn(move || {
+            let _ = tx.send(base.prepare(&aside));
+            wake();
+        });
+        let mut prepared = None;
+        if spawned.is_ok() {
+            loop {
+                match rx.try_recv() {
+                    Ok(p) => {
+                        prepared = Some((base_version, p));
+                        break;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        if let Step::Finished(_) = self.step() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let aside_us = t0.elapsed().as_micros() as u64;
+        let id = self.request_inner(req, prepared, aside_us);
+        loop {
+            if self.poll_update(id) {
+                break;
+            }
+            if let Step::Finished(_) = self.step() {
+                self.abort_pending(id, "the program ended before a safe point was reached".into());
+                break;
+            }
+        }
+        self.report(id).cloned().unwrap_or_else(|| self.lost(id))
+    }
+
     /// Analyses an update and queues it; returns its id. A rejection (or a dry run) is final at
     /// once: [`Vm::poll_update`] then returns true.
     pub fn request_update(&mut self, req: UpdateRequest) -> u64 {
+        self.request_inner(req, None, 0)
+    }
+
+    /// `request_update`, optionally with the new version already compiled (`prepared`, which
+    /// took `aside_us` off the VM thread); a compilation against an older version is redone.
+    fn request_inner(
+        &mut self,
+        req: UpdateRequest,
+        prepared: Option<(u64, Result<super::prepare::Prepared, Rejection>)>,
+        aside_us: u64,
+    ) -> u64 {
         let id = self.take_id();
         if self.dsu.pending.is_some() {
             self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
             return id;
         }
         let t0 = Instant::now();
-        let analysed = analyse(self, &req);
+        // Only a commit changes what the compilation depended on (sources, layouts).
+        let analysed = match prepared {
+            Some((v, Ok(p))) if v == self.dsu.version => super::analyse::analyse_prepared(self, p),
+            Some((v, Err(r))) if v == self.dsu.version => Err(r),
+            _ => analyse(self, &req),
+        };
         if let Ok(plan) = &analysed {
             if !plan.migrations.is_empty() && !req.dry_run {
                 // One ordinary collection now, before the wait, so that the instance registry
@@ -68,7 +134,8 @@ impl Vm {
                 self.collect();
             }
         }
-        let analyse_us = t0.elapsed().as_micros() as u64;
+        // Analysis time includes the compilation done aside (when it was).
+        let analyse_us = t0.elapsed().as_micros() as u64 + aside_us;
         let timings = Timings { analyse_us, ..Timings::default() };
         match analysed {
             Err(Rejection { reason, diagnostics }) => {

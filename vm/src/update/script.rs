@@ -125,11 +125,54 @@ pub(crate) fn rename_type(ty: &str, renames: &[(String, String)]) -> String {
     out
 }
 
+/// A class layout as (field name, type as written) pairs.
+pub(crate) type Fields = Vec<(String, String)>;
+
+/// What desugaring needs of the running program, copied out of it so that a script can be
+/// desugared (and the update compiled) on another thread: the live classes' layouts and the live
+/// non-function globals' types, each with its module.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunningView {
+    /// (module, short name, fields).
+    pub classes: Vec<(String, String, Fields)>,
+    /// (module, short name, type as written).
+    pub globals: Vec<(String, String, String)>,
+}
+
+impl RunningView {
+    /// The view of `vm`'s running version (entries removed by earlier updates left out).
+    pub(crate) fn of(vm: &Vm) -> RunningView {
+        let removed = &vm.dsu;
+        let classes = vm
+            .tables
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.removed_classes.contains(&(*i as u32)))
+            .map(|(_, c)| {
+                let fields = c.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect();
+                (c.module.clone(), c.short_name.clone(), fields)
+            })
+            .collect();
+        let globals = vm
+            .tables
+            .global_info
+            .iter()
+            .enumerate()
+            .filter(|(i, g)| {
+                !removed.removed_globals.contains(&(*i as u32)) && !matches!(g.slot.kind, GlobalKind::Function(_))
+            })
+            .map(|(_, g)| (g.slot.module.clone(), g.short_name.clone(), g.slot.ty.clone()))
+            .collect();
+        RunningView { classes, globals }
+    }
+}
+
 /// Desugars `script` (whose display path is `path`) against the running program and the new
 /// sources (`new_source(module)` gives a module's new text). A syntax error, or a construct this
 /// engine does not support, is a rejection with diagnostics on the script itself.
 pub(crate) fn desugar(
-    vm: &Vm,
+    running: &RunningView,
     path: &str,
     script: &str,
     new_source: &dyn Fn(&str) -> Option<String>,
@@ -153,20 +196,16 @@ pub(crate) fn desugar(
     };
 
     // The running version of the target: class layouts and global types.
-    let removed = &vm.dsu;
     let mut old_classes: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for (i, c) in vm.tables.classes.iter().enumerate() {
-        if c.module == target && !removed.removed_classes.contains(&(i as u32)) {
-            old_classes.insert(c.short_name.clone(), c.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect());
+    for (module, short, fields) in &running.classes {
+        if *module == target {
+            old_classes.insert(short.clone(), fields.clone());
         }
     }
     let mut old_global_types: HashMap<String, String> = HashMap::new();
-    for (i, g) in vm.tables.global_info.iter().enumerate() {
-        if g.slot.module == target
-            && !removed.removed_globals.contains(&(i as u32))
-            && !matches!(g.slot.kind, GlobalKind::Function(_))
-        {
-            old_global_types.insert(g.short_name.clone(), g.slot.ty.clone());
+    for (module, short, ty) in &running.globals {
+        if *module == target {
+            old_global_types.insert(short.clone(), ty.clone());
         }
     }
 
