@@ -58,7 +58,7 @@ pub fn run(file: &str, args: Vec<String>) -> u8 {
     let debounce_bell = bell.clone();
     std::thread::spawn(move || debounce(raw_rx, changes_tx, debounce_bell));
     let root_dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut w = Watch { root_dir, watched: BTreeSet::new(), last_update: SystemTime::now() };
+    let mut w = Watch { root_dir, watched: BTreeSet::new(), last_update: SystemTime::now(), bell: bell.clone() };
     w.watch_loaded(&vm, &mut watcher);
     loop {
         if let Step::Finished(o) = vm.step() {
@@ -99,6 +99,8 @@ struct Watch {
     watched: BTreeSet<PathBuf>,
     /// When the last update was attempted: older update scripts are not used again.
     last_update: SystemTime,
+    /// Wakes the VM thread when an update's compilation (done off that thread) ends.
+    bell: Doorbell,
 }
 
 impl Watch {
@@ -138,7 +140,9 @@ impl Watch {
         }
         self.last_update = SystemTime::now();
         let what: Vec<&str> = changed.iter().map(|(m, _, _)| m.as_str()).collect();
-        let report = vm.update(req);
+        // The new version compiles on another thread while the program keeps running.
+        let bell = self.bell.clone();
+        let report = vm.update_compiling_aside(req, Box::new(move || bell.ring()));
         let with = script.map(|(p, _)| format!(" with {}", p.display())).unwrap_or_default();
         eprint!("newt: {}", report::short(&format!("{}{with}", what.join(", ")), &report));
     }
