@@ -595,3 +595,29 @@ fn compiling_aside_commits_rejects_and_wakes_the_caller() {
     assert_eq!(woken.load(Ordering::SeqCst), 2);
     assert_eq!(app.digest(), before);
 }
+
+#[test]
+fn a_fiber_not_yet_started_enters_the_new_version() {
+    let src = "
+var log: List<str> = []
+var gate: Chan<int> = Chan::<int>(1)
+fn block() {
+    let x = gate.recv() ?? 0
+    log.push(\"old block {x}\")
+}
+fn start() { spawn block() }
+fn open() { gate.send(5) }
+fn setup() {}
+fn describe() -> str = log.join(\",\")
+";
+    let mut app = App::new(src);
+    // Spawned but not run yet: its only frame is at the entry of `block`, which the update
+    // changes. It does not hold the update back; after the commit it starts the new version.
+    app.call("start");
+    let v2 = src.replace("\"old block {x}\"", "\"new block {x}\"");
+    let r = app.update(&v2);
+    committed(&r);
+    app.call("open");
+    app.settle();
+    assert_eq!(app.call("describe"), "new block 5");
+}

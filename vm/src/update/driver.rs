@@ -12,6 +12,17 @@ use crate::vm::{Step, Vm};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// An update whose new version is being compiled on another thread (`dsu.apply`).
+#[derive(Debug)]
+pub(crate) struct Compiling {
+    pub id: u64,
+    pub req: UpdateRequest,
+    pub rx: std::sync::mpsc::Receiver<Result<super::prepare::Prepared, Rejection>>,
+    /// `dsu.version()` when the compilation started: a commit since then makes it stale.
+    pub base_version: u64,
+    pub started: Instant,
+}
+
 /// An analysed update waiting for its safe point.
 #[derive(Debug)]
 pub(crate) struct Pending {
@@ -114,6 +125,61 @@ impl Vm {
         aside_us: u64,
     ) -> u64 {
         let id = self.take_id();
+        if self.dsu.compiling.is_some() {
+            self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
+            return id;
+        }
+        self.request_with_id(id, req, prepared, aside_us)
+    }
+
+    /// `request_update` for a program's own `dsu.apply`: the new version compiles on another
+    /// thread while every fiber (the requester parked in its polling loop included) goes on;
+    /// [`Vm::poll_update`] picks the result up and continues with the analysis.
+    pub(crate) fn request_update_aside(&mut self, req: UpdateRequest) -> u64 {
+        let id = self.take_id();
+        if self.dsu.pending.is_some() || self.dsu.compiling.is_some() {
+            self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
+            return id;
+        }
+        let base = super::prepare::AnalysisBase::of(self);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let aside = req.clone();
+        let spawned = std::thread::Builder::new().name("newt-update-compile".into()).spawn(move || {
+            let _ = tx.send(base.prepare(&aside));
+        });
+        match spawned {
+            Ok(_) => {
+                let base_version = self.dsu.version;
+                self.dsu.compiling = Some(Compiling { id, req, rx, base_version, started: Instant::now() });
+                id
+            }
+            Err(_) => self.request_with_id(id, req, None, 0),
+        }
+    }
+
+    /// Continues a request whose compilation ran aside once its result is in; false while it
+    /// is still compiling.
+    fn collect_compiled(&mut self, id: u64) -> bool {
+        let Some(c) = self.dsu.compiling.as_ref().filter(|c| c.id == id) else { return true };
+        let prepared = match c.rx.try_recv() {
+            Ok(p) => Some((c.base_version, p)),
+            Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+        };
+        let Some(c) = self.dsu.compiling.take() else { return true };
+        let aside_us = c.started.elapsed().as_micros() as u64;
+        self.request_with_id(c.id, c.req, prepared, aside_us);
+        true
+    }
+
+    /// The body of a request under a given id.
+    fn request_with_id(
+        &mut self,
+        id: u64,
+        req: UpdateRequest,
+        prepared: Option<(u64, Result<super::prepare::Prepared, Rejection>)>,
+        aside_us: u64,
+    ) -> u64 {
         if self.dsu.pending.is_some() {
             self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
             return id;
@@ -177,6 +243,12 @@ impl Vm {
     /// Commits update `id` if this is a safe point, aborts it after its timeout; true once it has
     /// an outcome ([`Vm::update_report`]).
     pub fn poll_update(&mut self, id: u64) -> bool {
+        if self.report(id).is_some() {
+            return true;
+        }
+        if !self.collect_compiled(id) {
+            return false;
+        }
         if self.report(id).is_some() {
             return true;
         }

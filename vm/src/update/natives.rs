@@ -108,7 +108,7 @@ pub(crate) fn request(vm: &mut Vm, a: Args) -> BResult {
         Err(e) => return Ok(Value::Int(vm.refuse_request(e) as i64)),
     };
     let req = UpdateRequest { modules, timeout, dry_run: false, script };
-    Ok(Value::Int(vm.request_update(req) as i64))
+    Ok(Value::Int(vm.request_update_aside(req) as i64))
 }
 
 /// `__dsu_poll(id) -> bool`: commits at a safe point; true once the update has an outcome.

@@ -36,6 +36,8 @@ pub struct DsuState {
     pub(crate) removed_globals: HashSet<u32>,
     /// The update waiting for its safe point, if any.
     pub(crate) pending: Option<super::driver::Pending>,
+    /// The update whose new version is being compiled off the VM thread (`dsu.apply`), if any.
+    pub(crate) compiling: Option<super::driver::Compiling>,
     /// Fibers held at the entry of an affected function until the pending update ends.
     pub(crate) held: Vec<crate::fiber::FiberId>,
     /// Something that can end the pending update's wait happened (a return barrier was crossed,
