@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod control;
 mod diff;
+mod doorbell;
 mod pipeline;
 mod repl;
 mod watch;

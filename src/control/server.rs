@@ -4,16 +4,14 @@
 
 use super::protocol::{self, Request, UpdateArgs};
 use super::{read_line, token, Line, MAX_LINE};
-use newt_vm::sched::EventSource;
-use newt_vm::{FiberId, Status, UpdateRequest, Value as VmValue, Vm};
+use newt_vm::{Status, UpdateRequest, Vm};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 /// `newt run --control` settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,43 +28,7 @@ struct Job {
     reply: Sender<Value>,
 }
 
-/// Wakes the scheduler when a request arrives while no fiber is runnable. As an event source it
-/// always counts one waiter: a program served on a control port may still be updated, so it is
-/// never declared deadlocked while it waits.
-#[derive(Clone, Default)]
-pub struct Doorbell(Arc<(Mutex<bool>, Condvar)>);
-
-impl Doorbell {
-    fn ring(&self) {
-        let (lock, cv) = &*self.0;
-        if let Ok(mut rung) = lock.lock() {
-            *rung = true;
-            cv.notify_all();
-        }
-    }
-}
-
-impl EventSource for Doorbell {
-    fn waiting(&self) -> usize {
-        1
-    }
-
-    fn poll(&mut self, timeout: Option<Duration>, _ready: &mut Vec<(FiberId, VmValue)>) {
-        let (lock, cv) = &*self.0;
-        let Ok(guard) = lock.lock() else { return };
-        let mut guard = match timeout {
-            Some(t) => match cv.wait_timeout_while(guard, t, |rung| !*rung) {
-                Ok((g, _)) => g,
-                Err(_) => return,
-            },
-            None => match cv.wait_while(guard, |rung| !*rung) {
-                Ok(g) => g,
-                Err(_) => return,
-            },
-        };
-        *guard = false;
-    }
-}
+pub use crate::doorbell::Doorbell;
 
 /// The VM thread's end of the control port.
 pub struct Server {

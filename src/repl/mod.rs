@@ -26,47 +26,12 @@ pub mod report;
 pub mod session;
 pub mod types;
 
-use newt_vm::sched::EventSource;
-use newt_vm::{FiberId, Value as VmValue};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, TryRecvError};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-/// Wakes the VM thread's event loop when something for it arrives (input, a changed file). As an
-/// event source it always counts one waiter, so a program that only waits is not a deadlock.
-#[derive(Clone, Default)]
-pub struct Doorbell(Arc<(Mutex<bool>, Condvar)>);
-
-impl Doorbell {
-    /// Wakes the waiting VM thread (or makes its next wait return at once).
-    pub fn ring(&self) {
-        let (lock, cv) = &*self.0;
-        if let Ok(mut rung) = lock.lock() {
-            *rung = true;
-            cv.notify_all();
-        }
-    }
-}
-
-impl EventSource for Doorbell {
-    fn waiting(&self) -> usize {
-        1
-    }
-
-    fn poll(&mut self, timeout: Option<Duration>, _ready: &mut Vec<(FiberId, VmValue)>) {
-        let (lock, cv) = &*self.0;
-        let Ok(guard) = lock.lock() else { return };
-        let waited = match timeout {
-            Some(t) => cv.wait_timeout_while(guard, t, |rung| !*rung).ok().map(|(g, _)| g),
-            None => cv.wait_while(guard, |rung| !*rung).ok(),
-        };
-        if let Some(mut rung) = waited {
-            *rung = false;
-        }
-    }
-}
+pub use crate::doorbell::Doorbell;
 
 /// Runs the REPL; returns the exit status.
 pub fn run(file: Option<&str>) -> u8 {

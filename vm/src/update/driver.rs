@@ -48,16 +48,7 @@ impl Vm {
             return self.finish_report(id, Outcome::Aborted, "update requested while a fiber runs".into(), None);
         }
         let id = self.request_update(req);
-        loop {
-            if self.poll_update(id) {
-                break;
-            }
-            if let Step::Finished(_) = self.step() {
-                self.abort_pending(id, "the program ended before a safe point was reached".into());
-                break;
-            }
-        }
-        self.report(id).cloned().unwrap_or_else(|| self.lost(id))
+        self.run_until_reported(id)
     }
 
     /// [`Vm::update`], with the new version compiled on another thread while the program keeps
@@ -98,6 +89,12 @@ impl Vm {
         }
         let aside_us = t0.elapsed().as_micros() as u64;
         let id = self.request_inner(req, prepared, aside_us);
+        self.run_until_reported(id)
+    }
+
+    /// Runs the program until update `id` has an outcome (committed at a safe point, or aborted
+    /// at its timeout or when the program ends); returns its report.
+    fn run_until_reported(&mut self, id: u64) -> UpdateReport {
         loop {
             if self.poll_update(id) {
                 break;
