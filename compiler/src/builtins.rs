@@ -301,6 +301,11 @@ define_builtins! {
     // ---- std.json ----
     /// The JSON text of a value (std.json's mapping); `indent` "" is compact, else pretty.
     JsonEncode = (None, "__json_encode", "fn(any, str) -> str");
+    // ---- std.dsu, continued ----
+    /// Starts a `dsu.hold` block in the calling fiber: no update commits until it ends.
+    DsuHoldBegin = (None, "__dsu_hold_begin", "fn()");
+    /// Ends the calling fiber's innermost `dsu.hold` block.
+    DsuHoldEnd = (None, "__dsu_hold_end", "fn()");
 }
 
 #[cfg(test)]

@@ -268,3 +268,60 @@ fn greet() -> str = \"v2 {items[0].name}{items[0].size} {items[1].name}{items[1]
     assert_eq!(lines[4], "items 2");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const HOLD_MAIN: &str = "
+import std.dsu
+import std.time
+import lib
+
+fn transfer() {
+    dsu.hold(fn() {
+        print(\"hold begins\")
+        time.sleep(40)
+        print(\"hold ends\")
+    })
+}
+
+fn main() {
+    lib.setup()
+    let t = spawn transfer()
+    time.sleep(5)
+    let r = dsu.apply([\"v2\"], nil)
+    print(\"{r.outcome()} [{r.reason()}] {lib.greet()}\")
+    t.join()
+    let u = spawn transfer()
+    time.sleep(5)
+    let r2 = dsu.apply_within([\"v3\"], nil, 10)
+    print(\"{r2.outcome()} [{r2.reason()}]\")
+    u.join()
+    dsu.hold(fn() {
+        let r3 = dsu.apply([\"v3\"], nil)
+        print(\"{r3.outcome()} [{r3.reason()}]\")
+    })
+}
+";
+
+#[test]
+fn hold_keeps_updates_from_committing_until_the_block_ends() {
+    let lib_v3 = LIB_V2.replace("\"v2 ", "\"v3 ");
+    let dir = tree(
+        "hold",
+        &[("main.newt", HOLD_MAIN), ("lib.newt", LIB_V1), ("v2/lib.newt", LIB_V2), ("v3/lib.newt", &lib_v3)],
+    );
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    // The update waits for the block: it commits only after "hold ends".
+    assert_eq!(lines[..3], ["hold begins", "hold ends", "committed [] v2 a7 b7"], "{out}");
+    // A hold longer than the timeout aborts the update, naming the fiber and the block.
+    assert_eq!(lines[3], "hold begins", "{out}");
+    assert!(lines[4].starts_with("aborted [no safe point within 10 ms: held back by <fiber "), "{out}");
+    assert!(lines[4].contains("in a dsu.hold block, now in "), "{out}");
+    assert_eq!(lines[5], "hold ends", "{out}");
+    // The requesting fiber cannot wait for its own hold.
+    assert!(
+        lines[6].starts_with("rejected [the requesting fiber would itself be affected: <fiber 1> in a dsu.hold block"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -128,6 +128,8 @@ pub(crate) fn call(vm: &mut Vm, b: Builtin, args: usize) -> BResult {
         B::ObjectFields => system::object_fields(vm, a),
         B::ObjectGet => system::object_get(vm, a),
         B::JsonEncode => json::encode(vm, a),
+        B::DsuHoldBegin => crate::update::natives::hold_begin(vm, a),
+        B::DsuHoldEnd => crate::update::natives::hold_end(vm, a),
         B::StrCodepoint => text::codepoint(vm, a),
         B::StrFromCodepoint => text::from_codepoint(vm, a),
 

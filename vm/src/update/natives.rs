@@ -163,6 +163,32 @@ pub(crate) fn history(vm: &mut Vm, _a: Args) -> BResult {
 }
 
 /// `__dsu_instances(class_name) -> int`: reachable instances, subclasses included.
+/// `__dsu_hold_begin()`: the calling fiber enters a `dsu.hold` block (they nest).
+pub(crate) fn hold_begin(vm: &mut Vm, _a: Args) -> BResult {
+    if let Some(me) = vm.current {
+        *vm.dsu.holds.entry(me).or_insert(0) += 1;
+    }
+    Ok(Value::Nil)
+}
+
+/// `__dsu_hold_end()`: the calling fiber leaves its innermost `dsu.hold` block; leaving the
+/// outermost one lets a waiting update commit (it is re-checked after this slice).
+pub(crate) fn hold_end(vm: &mut Vm, _a: Args) -> BResult {
+    if let Some(me) = vm.current {
+        if let Some(n) = vm.dsu.holds.get_mut(&me) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                vm.dsu.holds.remove(&me);
+                if vm.dsu.pending.is_some() {
+                    vm.dsu.recheck = true;
+                }
+            }
+        }
+    }
+    Ok(Value::Nil)
+}
+
+/// `__dsu_instances(name) -> int`.
 pub(crate) fn instances(vm: &mut Vm, a: Args) -> BResult {
     let name = vm.text(a.get(vm, 0)).to_string();
     match vm.dsu_instances(&name) {

@@ -84,6 +84,24 @@ fn holdable(vm: &Vm, frames: &[Frame], plan: &Plan) -> bool {
 /// update is requested from inside the program) is checked through the VM's live frames.
 pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
     let mut out = Vec::new();
+    // A fiber inside `dsu.hold` holds back every update, whatever it changes.
+    let mut holding: Vec<FiberId> = vm.dsu.holds.keys().copied().collect();
+    holding.sort();
+    for id in holding {
+        let Some(f) = vm.sched.fibers.get(&id).filter(|f| !f.is_done()) else { continue };
+        let frames: &[Frame] = if vm.current == Some(id) { &vm.frames } else { &f.frames };
+        let top = frames.last().and_then(|fr| vm.tables.function(fr.func).map(|func| (func, fr)));
+        out.push(Holder {
+            fiber: id,
+            fiber_name: f.name.clone(),
+            depth: 0,
+            function: format!(
+                "a dsu.hold block, now in {}",
+                top.map(|(func, _)| func.proto.name.clone()).unwrap_or_else(|| "?".into())
+            ),
+            line: top.map(|(func, fr)| func.line(fr.current_pc())).unwrap_or(0),
+        });
+    }
     if plan.affected.is_empty() {
         return out;
     }
@@ -96,6 +114,9 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
         };
         if vm.current != Some(id) && entry_frame_movable(vm, frames, plan) {
             frames = &frames[..frames.len() - 1];
+        }
+        if out.iter().any(|h| h.fiber == id) {
+            continue;
         }
         if let Some((depth, fr)) = frames.iter().enumerate().find(|(_, fr)| plan.affected.contains(&fr.func.0)) {
             let func = vm.tables.function(fr.func);
@@ -172,8 +193,10 @@ impl Vm {
         self.dsu.recheck = true;
     }
 
-    /// A fiber ended: it can no longer hold the pending update back.
+    /// A fiber ended: it can no longer hold the pending update back (a `dsu.hold` block it died
+    /// in ends with it).
     pub(crate) fn dsu_fiber_gone(&mut self, id: FiberId) {
+        self.dsu.holds.remove(&id);
         if let Some(p) = self.dsu.pending.as_mut() {
             p.barriers.remove(&id);
             self.dsu.recheck = true;

@@ -36,6 +36,8 @@ pub struct DsuState {
     pub(crate) removed_globals: HashSet<u32>,
     /// The update waiting for its safe point, if any.
     pub(crate) pending: Option<super::driver::Pending>,
+    /// Fibers inside `dsu.hold` blocks, with their nesting depth: no update commits meanwhile.
+    pub(crate) holds: std::collections::HashMap<crate::fiber::FiberId, u32>,
     /// The update whose new version is being compiled off the VM thread (`dsu.apply`), if any.
     pub(crate) compiling: Option<super::driver::Compiling>,
     /// Fibers held at the entry of an affected function until the pending update ends.
