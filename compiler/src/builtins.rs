@@ -306,6 +306,10 @@ define_builtins! {
     DsuHoldBegin = (None, "__dsu_hold_begin", "fn()");
     /// Ends the calling fiber's innermost `dsu.hold` block.
     DsuHoldEnd = (None, "__dsu_hold_end", "fn()");
+    /// Makes the calling fiber passive (or active again): see `dsu.set_passive`.
+    DsuSetPassive = (None, "__dsu_set_passive", "fn(bool)");
+    /// An explicit update point: parks the calling fiber for a moment when an update is pending.
+    DsuUpdatePoint = (None, "__dsu_update_point", "fn()");
 }
 
 #[cfg(test)]

@@ -175,6 +175,9 @@ impl Vm {
         }
         let Some(f) = self.sched.fibers.get_mut(&id) else { return };
         f.status = Status::Running;
+        if !self.dsu.preempted.is_empty() {
+            self.dsu.preempted.remove(&id);
+        }
         std::mem::swap(&mut self.stack, &mut f.stack);
         std::mem::swap(&mut self.frames, &mut f.frames);
         let pending = f.pending_error.take();
@@ -213,6 +216,10 @@ impl Vm {
             Exit::Yield | Exit::Barrier => {
                 f.status = Status::Runnable;
                 self.sched.runq.push_back(id);
+                // A passive fiber preempted here is not at an update point (updates.md).
+                if !self.dsu.passive.is_empty() && self.dsu.passive.contains(&id) {
+                    self.dsu.preempted.insert(id);
+                }
             }
             Exit::Park => f.status = Status::Parked(parking.unwrap_or(Wait::Sleep)),
             Exit::Done(v) => self.task_done(id, v),

@@ -325,3 +325,49 @@ fn hold_keeps_updates_from_committing_until_the_block_ends() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const PASSIVE_MAIN: &str = "
+import std.dsu
+import std.time
+import lib
+
+fn worker() {
+    dsu.set_passive(true)
+    let mixed = 0
+    let rounds = 0
+    while dsu.version() == 0 && rounds < 5000 {
+        let v0 = dsu.version()
+        let x = 0
+        for i in 0..60000 {
+            x += i % 7
+        }
+        if dsu.version() != v0 {
+            mixed += 1
+        }
+        rounds += 1
+        dsu.update_point()
+    }
+    print(\"mixed rounds {mixed}, version {dsu.version()}\")
+}
+
+fn main() {
+    lib.setup()
+    let w = spawn worker()
+    time.sleep(1)
+    let r = dsu.apply([\"v2\"], nil)
+    print(\"{r.outcome()} [{r.reason()}]\")
+    w.join()
+}
+";
+
+#[test]
+fn a_passive_fiber_lets_updates_commit_only_at_its_update_points() {
+    let dir = tree("passive", &[("main.newt", PASSIVE_MAIN), ("lib.newt", LIB_V1), ("v2/lib.newt", LIB_V2)]);
+    let (out, err, code) = run(&dir);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("committed []"), "{out}");
+    // Each round runs (and is preempted several times) in one version: the update committed at
+    // an update point between two rounds, never inside one.
+    assert!(out.contains("mixed rounds 0, version 1"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -130,6 +130,8 @@ pub(crate) fn call(vm: &mut Vm, b: Builtin, args: usize) -> BResult {
         B::JsonEncode => json::encode(vm, a),
         B::DsuHoldBegin => crate::update::natives::hold_begin(vm, a),
         B::DsuHoldEnd => crate::update::natives::hold_end(vm, a),
+        B::DsuSetPassive => crate::update::natives::set_passive(vm, a),
+        B::DsuUpdatePoint => crate::update::natives::update_point(vm, a),
         B::StrCodepoint => text::codepoint(vm, a),
         B::StrFromCodepoint => text::from_codepoint(vm, a),
 

@@ -188,6 +188,31 @@ pub(crate) fn hold_end(vm: &mut Vm, _a: Args) -> BResult {
     Ok(Value::Nil)
 }
 
+/// `__dsu_set_passive(on)`: a passive fiber is at an update point only when parked (updates.md,
+/// "Update points, fibers, transactions").
+pub(crate) fn set_passive(vm: &mut Vm, a: Args) -> BResult {
+    if let Some(me) = vm.current {
+        if a.get(vm, 0) == Value::Bool(true) {
+            vm.dsu.passive.insert(me);
+        } else {
+            vm.dsu.passive.remove(&me);
+            vm.dsu.preempted.remove(&me);
+        }
+    }
+    Ok(Value::Nil)
+}
+
+/// `__dsu_update_point()`: while an update is pending, parks the calling fiber until the next
+/// scheduler turn (parked, it is at an update point, and the update is re-checked after this
+/// slice); otherwise does nothing.
+pub(crate) fn update_point(vm: &mut Vm, _a: Args) -> BResult {
+    if vm.dsu.pending.is_none() || vm.nested > 0 {
+        return Ok(Value::Nil);
+    }
+    vm.dsu.recheck = true;
+    Err(vm.sleep(0))
+}
+
 /// `__dsu_instances(name) -> int`.
 pub(crate) fn instances(vm: &mut Vm, a: Args) -> BResult {
     let name = vm.text(a.get(vm, 0)).to_string();

@@ -102,6 +102,24 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
             line: top.map(|(func, fr)| func.line(fr.current_pc())).unwrap_or(0),
         });
     }
+    // A passive fiber preempted between two of its update points holds back every update.
+    let mut preempted: Vec<FiberId> =
+        vm.dsu.preempted.iter().copied().filter(|id| !out.iter().any(|h| h.fiber == *id)).collect();
+    preempted.sort();
+    for id in preempted {
+        let Some(f) = vm.sched.fibers.get(&id).filter(|f| f.status == Status::Runnable) else { continue };
+        let top = f.frames.last().and_then(|fr| vm.tables.function(fr.func).map(|func| (func, fr)));
+        out.push(Holder {
+            fiber: id,
+            fiber_name: f.name.clone(),
+            depth: 0,
+            function: format!(
+                "a passive fiber between update points, now in {}",
+                top.map(|(func, _)| func.proto.name.clone()).unwrap_or_else(|| "?".into())
+            ),
+            line: top.map(|(func, fr)| func.line(fr.current_pc())).unwrap_or(0),
+        });
+    }
     if plan.affected.is_empty() {
         return out;
     }
@@ -197,6 +215,8 @@ impl Vm {
     /// in ends with it).
     pub(crate) fn dsu_fiber_gone(&mut self, id: FiberId) {
         self.dsu.holds.remove(&id);
+        self.dsu.passive.remove(&id);
+        self.dsu.preempted.remove(&id);
         if let Some(p) = self.dsu.pending.as_mut() {
             p.barriers.remove(&id);
             self.dsu.recheck = true;

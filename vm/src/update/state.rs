@@ -36,6 +36,11 @@ pub struct DsuState {
     pub(crate) removed_globals: HashSet<u32>,
     /// The update waiting for its safe point, if any.
     pub(crate) pending: Option<super::driver::Pending>,
+    /// Passive fibers (`dsu.set_passive(true)`): at an update point only when parked (explicit
+    /// `dsu.update_point()` calls park for a moment while an update is pending).
+    pub(crate) passive: HashSet<crate::fiber::FiberId>,
+    /// Passive fibers whose last slice was preempted: they hold a pending update back.
+    pub(crate) preempted: HashSet<crate::fiber::FiberId>,
     /// Fibers inside `dsu.hold` blocks, with their nesting depth: no update commits meanwhile.
     pub(crate) holds: std::collections::HashMap<crate::fiber::FiberId, u32>,
     /// The update whose new version is being compiled off the VM thread (`dsu.apply`), if any.
