@@ -28,6 +28,7 @@ pub mod migrate;
 pub(crate) mod natives;
 mod paths;
 pub mod prepare;
+mod reboot;
 pub mod report;
 pub mod safepoint;
 mod script;

@@ -621,3 +621,86 @@ fn describe() -> str = log.join(\",\")
     app.settle();
     assert_eq!(app.call("describe"), "new block 5");
 }
+
+const TICKER_V1: &str = "
+var log: List<str> = []
+fn ticker(label: str) {
+    let n = 0
+    while true {
+        n += 1
+        log.push(\"{label} {n}\")
+        time.sleep(2)
+    }
+}
+fn setup() {
+    let t = spawn ticker(\"a\")
+    t.set_name(\"ticker\")
+}
+fn describe() -> str = log.join(\",\")
+";
+
+#[test]
+fn reboot_restarts_a_never_returning_fiber_in_the_new_version_with_its_locals() {
+    let mut app = App::new(TICKER_V1);
+    // Let it tick a few times.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(20) {
+        app.vm.step();
+    }
+    let v2 = TICKER_V1
+        .replace("fn ticker(label: str) {\n    let n = 0", "fn ticker(label: str, from: int) {\n    let n = from")
+        .replace("\"{label} {n}\"", "\"{label}2 {n}\"")
+        .replace("spawn ticker(\"a\")", "spawn ticker(\"a\", 0)");
+    // Without a reboot the loop never returns: the update times out.
+    let before = app.digest();
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v2)).timeout(Duration::from_millis(30)));
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert!(r.reason.contains("(ticker) in app.ticker"), "{}", r.reason);
+    let _ = before;
+    // With one, the fiber restarts at once in the new version, carrying its label and count.
+    let script = "update app\nreboot ticker => ticker(frame.local(\"label\") as str, frame.local(\"n\") as int)\n";
+    let r = app.update_req(req(&v2, script));
+    committed(&r);
+    assert_eq!(r.counts.fibers_rebooted, 1, "{r}");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(20) {
+        app.vm.step();
+    }
+    let log = app.call("describe");
+    let entries: Vec<&str> = log.split(',').collect();
+    let last_old = entries.iter().rposition(|e| e.starts_with("a ")).expect("old entries");
+    let first_new = entries.iter().position(|e| e.starts_with("a2 ")).expect("new entries");
+    assert_eq!(first_new, last_old + 1, "{log}");
+    // The count goes on from where the old frame was.
+    let old_n: i64 = entries[last_old][2..].parse().unwrap_or(-1);
+    let new_n: i64 = entries[first_new][3..].parse().unwrap_or(-1);
+    assert_eq!(new_n, old_n + 1, "{log}");
+}
+
+#[test]
+fn reboot_of_a_fiber_waiting_on_a_channel_aborts_and_restores_everything() {
+    let src = "
+var c: Chan<int> = Chan::<int>(0)
+var got = 0
+fn waiter() {
+    while true {
+        got = c.recv() ?? 0
+    }
+}
+fn setup() { spawn waiter() }
+fn tick() -> str = \"v1 {got}\"
+";
+    let mut app = App::new(src);
+    let before = app.digest();
+    let v2 = src.replace("got = c.recv() ?? 0", "got = (c.recv() ?? 0) * 2").replace("\"v1", "\"v2");
+    let r = app.update_req(req(&v2, "update app\nreboot waiter => waiter()\n"));
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert!(r.reason.contains("cannot reboot <fiber") && r.reason.contains("waiting on a channel"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+    assert_eq!(app.call("tick"), "v1 0");
+    // Naming a function the program does not have is a rejection.
+    let r = app.update_req(req(&v2, "update app\nreboot nothing => waiter()\n"));
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.reason.contains("has no function app.nothing"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+}

@@ -37,6 +37,8 @@ impl Vm {
     }
 
     fn stage_and_commit_deferred(&mut self, plan: &Plan) -> Result<Committed, String> {
+        self.check_reboots(plan)?;
+        let reboots = self.prepare_reboots(plan);
         // No collection here: that would make the pause grow with the heap. Instances come from
         // the heap's per-class registry (pruned by the collection `request_update` ran), so only
         // garbage made while waiting for the safe point is migrated along.
@@ -73,6 +75,7 @@ impl Vm {
                 // The old objects now sit, unreferenced, in the staging handles: the next
                 // collection frees them (freeing them here would lengthen the pause).
                 self.roots.truncate(roots_before);
+                let rebooted = self.reboot_fibers(reboots, &old_globals);
                 let dsu = &mut self.dsu;
                 dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
                 dsu.removed_classes.extend(plan.removed_classes.iter().copied());
@@ -80,7 +83,8 @@ impl Vm {
                 dsu.sources = plan.sources.clone();
                 dsu.version += 1;
                 commit_us += t1.elapsed().as_micros() as u64;
-                let counts = Counts { instances_migrated: migrated.pairs.len(), ..Counts::default() };
+                let counts =
+                    Counts { instances_migrated: migrated.pairs.len(), fibers_rebooted: rebooted, ..Counts::default() };
                 Ok(Committed { counts, commit_us })
             }
             Err(e) => {

@@ -68,7 +68,7 @@ pub struct Counts {
     pub instances_lazy: usize,
     /// Frames moved to new code (always 0: `remap` is not implemented yet).
     pub frames_remapped: usize,
-    /// Fibers restarted (always 0: `reboot` is not implemented yet).
+    /// Fibers restarted by `reboot F => call`.
     pub fibers_rebooted: usize,
 }
 
@@ -119,6 +119,9 @@ impl fmt::Display for UpdateReport {
             }
         }
         writeln!(f, "  instances migrated: {}", self.counts.instances_migrated)?;
+        if self.counts.fibers_rebooted > 0 {
+            writeln!(f, "  fibers rebooted: {}", self.counts.fibers_rebooted)?;
+        }
         let t = &self.timings;
         write!(
             f,

@@ -123,8 +123,13 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
     if plan.affected.is_empty() {
         return out;
     }
+    // Fibers that the update reboots lose their stacks at commit: they hold nothing back.
+    let rebooted = super::reboot::rebooted_entries(plan);
     for id in vm.fiber_ids() {
         let Some(f) = vm.sched.fibers.get(&id) else { continue };
+        if f.entry.is_some_and(|e| rebooted.contains(&e)) && vm.current != Some(id) {
+            continue;
+        }
         let mut frames: &[Frame] = match f.status {
             Status::Done { .. } => continue,
             Status::Running if vm.current == Some(id) => &vm.frames,

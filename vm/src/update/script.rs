@@ -29,8 +29,10 @@
 //! Simplifications (documented in the report): the rewriting of `old.` and `self` is textual
 //! (inside string literals too); the "every new field is assigned on every path that keeps
 //! `self`" rule is checked on the block's syntax tree (`paths.rs`); old objects have no methods; a
-//! rename rewrites type texts word by word; `migrate lazy`, policies,
-//! `remap` and `reboot` are rejected as not supported.
+//! rename rewrites type texts word by word; `migrate lazy`, policies and `remap` are rejected as
+//! not supported.
+//! - `reboot F => call` becomes `fn upd_reboot_K(frame: upd_dsu.Frame, ...) { call }`; the engine
+//!   restarts every fiber whose entry function is `F` with it (`script_run.rs`).
 
 use super::analyse::Rejection;
 use crate::vm::Vm;
@@ -65,6 +67,16 @@ pub(crate) struct VarInfo {
     pub func: String,
 }
 
+/// A `reboot F => call`: fibers whose entry function is `F` restart by running `func(frame)`,
+/// where `frame` is a snapshot of their old entry frame.
+#[derive(Debug, Clone)]
+pub(crate) struct RebootInfo {
+    /// Short name of the rebooted function (in the target module's running version).
+    pub function: String,
+    /// The generated function's qualified name.
+    pub func: String,
+}
+
 /// A validation block; `class` is set for `validate each`.
 #[derive(Debug, Clone)]
 pub(crate) struct ValidateInfo {
@@ -82,6 +94,8 @@ pub(crate) struct Desugared {
     pub migrations: Vec<MigrateInfo>,
     pub vars: Vec<VarInfo>,
     pub validations: Vec<ValidateInfo>,
+    /// `reboot F => call`s.
+    pub reboots: Vec<RebootInfo>,
     /// Short names of the old globals read through `old.`, in parameter order.
     pub old_globals: Vec<String>,
 }
@@ -276,6 +290,7 @@ pub(crate) fn desugar(
         migrations: Vec::new(),
         vars: Vec::new(),
         validations: Vec::new(),
+        reboots: Vec::new(),
         old_globals: Vec::new(),
     };
     let mut errors = Vec::new();
@@ -384,7 +399,17 @@ pub(crate) fn desugar(
                 funcs.push((func, params, "bool".into(), inner));
             }
             Item::Remap(r) => errors.push(Diagnostic::error(r.span, "`remap` is not supported yet")),
-            Item::Reboot(r) => errors.push(Diagnostic::error(r.span, "`reboot` is not supported yet")),
+            Item::Reboot(r) => {
+                let function = r.function.segments.last().map(|i| i.name.to_string()).unwrap_or_default();
+                if out.reboots.iter().any(|x| x.function == function) {
+                    errors.push(Diagnostic::error(r.span, format!("{function} is rebooted twice")));
+                    continue;
+                }
+                let func = format!("upd_reboot_{k}");
+                let call = rw.block(&text_of(r.call.span), false);
+                out.reboots.push(RebootInfo { function, func: format!("{SCRIPT_MODULE}.{func}") });
+                funcs.push((func, "frame: upd_dsu.Frame".into(), String::new(), format!("{call}\n")));
+            }
         }
     }
     if !errors.is_empty() {
@@ -407,6 +432,9 @@ pub(crate) fn desugar(
     if !names.is_empty() {
         let _ = writeln!(t, "import {target}.{{{}}}", names.join(", "));
     }
+    if !out.reboots.is_empty() {
+        let _ = writeln!(t, "import std.dsu as upd_dsu");
+    }
     for i in &imports {
         let _ = writeln!(t, "{i}");
     }
@@ -423,7 +451,8 @@ pub(crate) fn desugar(
             ps.push(params);
         }
         ps.extend(og_params.iter().cloned());
-        let _ = writeln!(t, "fn {name}({}) -> {ret} {{\n{body}\n}}", ps.join(", "));
+        let arrow = if ret.is_empty() { String::new() } else { format!(" -> {ret}") };
+        let _ = writeln!(t, "fn {name}({}){arrow} {{\n{body}\n}}", ps.join(", "));
     }
     Ok(out)
 }

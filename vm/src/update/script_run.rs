@@ -32,6 +32,8 @@ pub(crate) struct ScriptPlan {
     pub validations: Vec<(String, Option<ClassId>, FuncId)>,
     /// Old global slots passed, in order, after each function's own parameters.
     pub old_globals: Vec<u32>,
+    /// (the running function whose fibers restart, the function they restart with).
+    pub reboots: Vec<(FuncId, FuncId)>,
 }
 
 /// Resolves the desugared script's names in the translated image (`fmap`/`cmap` give VM ids)
@@ -80,6 +82,21 @@ pub(crate) fn resolve(
             None => None,
         };
         plan.validations.push((v.name.clone(), c, func(&v.func)?));
+    }
+    for r in &d.reboots {
+        let qualified = format!("{}.{}", d.target, r.function);
+        let old = vm
+            .tables
+            .global_info
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !vm.dsu.removed_globals.contains(&(*i as u32)))
+            .find_map(|(_, g)| match g.slot.kind {
+                newt_compiler::bytecode::GlobalKind::Function(f) if g.slot.name == qualified => Some(f),
+                _ => None,
+            })
+            .ok_or_else(|| format!("`reboot {}`: the running program has no function {qualified}", r.function))?;
+        plan.reboots.push((old, func(&r.func)?));
     }
     for g in &d.old_globals {
         let qualified = format!("{}.{g}", d.target);
