@@ -16,9 +16,9 @@
 // script_run (migrate blocks, `migrate var`, validations, run in staging).
 // validate: system validations outside the script (no reference to removed code) and the
 // application validations of `dsu.add_validation`.
-// prepare: compiling the new version off the VM thread. `dsu.hold` and passive fibers are
-// holders in `safepoint`. Not yet: remap/reboot, lazy migration, migration policies
-// (`migrate C = ...`).
+// prepare: compiling the new version off the VM thread. reboot: `reboot F => call`. `dsu.hold`
+// and passive fibers are holders in `safepoint`. Not yet: remap, lazy migration, migration
+// policies (`migrate C = ...`).
 pub mod analyse;
 pub mod commit;
 pub mod control;
