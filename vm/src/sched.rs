@@ -87,6 +87,11 @@ impl Scheduler {
         self.timers.push(Reverse((at, self.timer_seq, fiber)));
     }
 
+    /// Drops every pending timer of `fiber` (its stack is being replaced: `reboot`).
+    pub(crate) fn cancel_timers(&mut self, fiber: FiberId) {
+        self.timers.retain(|Reverse((_, _, f))| *f != fiber);
+    }
+
     /// The earliest pending timer.
     fn next_timer(&self) -> Option<Instant> {
         self.timers.peek().map(|Reverse((at, _, _))| *at)

@@ -6,7 +6,8 @@
 //!
 //! A fiber parked on a channel or a join cannot be rebooted (it is registered as a waiter where
 //! the engine cannot take it back out): the update then aborts, naming it, before anything
-//! changes. A fiber parked in a sleep or on a socket is restarted (its socket waits are dropped).
+//! changes. A fiber parked in a sleep or on a socket is restarted (its timer or socket waits are
+//! dropped).
 
 use super::analyse::Plan;
 use crate::fiber::{FiberId, Frame, Status, Wait};
@@ -75,9 +76,11 @@ impl Vm {
                 Some(s) => Value::Obj(self.heap.alloc(Obj::Frame(Box::new(s)))),
                 None => Value::Nil,
             };
-            let parked_io = matches!(self.fiber_status(id), Some(Status::Parked(Wait::Io(_))));
-            if parked_io {
-                self.io_forget(id);
+            match self.fiber_status(id) {
+                Some(Status::Parked(Wait::Io(_))) => self.io_forget(id),
+                // Its pending wake-up must not cut short a sleep of the restarted code.
+                Some(Status::Parked(Wait::Sleep)) => self.sched.cancel_timers(id),
+                _ => {}
             }
             let Some(func) = self.tables.function(new) else { continue };
             let (arity, locals, size) = (func.proto.arity as usize, func.proto.num_locals as usize, func.frame_size());
