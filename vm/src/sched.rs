@@ -200,7 +200,7 @@ impl Vm {
         }
         self.file_exit(id, exit);
         self.current = None;
-        self.ret_barrier = 0;
+        self.dsu.ret_barrier = 0;
         if self.dsu.recheck {
             self.poll_pending();
         }

@@ -189,8 +189,8 @@ impl Vm {
         }
         // The spare vectors keep their capacity from one call to the next, so that staging, which
         // invokes a migration once per instance, does not allocate a stack per call.
-        let spare_stack = std::mem::take(&mut self.spare_stack);
-        let spare_frames = std::mem::take(&mut self.spare_frames);
+        let spare_stack = std::mem::take(&mut self.dsu.spare_stack);
+        let spare_frames = std::mem::take(&mut self.dsu.spare_frames);
         let stack = std::mem::replace(&mut self.stack, spare_stack);
         let frames = std::mem::replace(&mut self.frames, spare_frames);
         let budget = self.budget;
@@ -203,10 +203,10 @@ impl Vm {
             }
             Err(Ctl::Park) => Err(ErrorReport { error: RtError::internal("invoke parked"), trace: Vec::new() }),
         };
-        self.spare_stack = std::mem::replace(&mut self.stack, stack);
-        self.spare_frames = std::mem::replace(&mut self.frames, frames);
-        self.spare_stack.clear();
-        self.spare_frames.clear();
+        self.dsu.spare_stack = std::mem::replace(&mut self.stack, stack);
+        self.dsu.spare_frames = std::mem::replace(&mut self.frames, frames);
+        self.dsu.spare_stack.clear();
+        self.dsu.spare_frames.clear();
         self.budget = budget;
         result
     }

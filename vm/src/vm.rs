@@ -79,13 +79,6 @@ pub struct Vm {
     pub(crate) budget: i32,
     /// Depth of re-entrant calls from Rust into Newt (preemption and parking are off inside).
     pub(crate) nested: u32,
-    /// The running fiber's return barrier while an update is pending: when a return leaves fewer
-    /// frames than this, the fiber's oldest affected frame has returned (`update/safepoint.rs`).
-    /// 0: no barrier. Loaded by the scheduler at each slice.
-    pub(crate) ret_barrier: usize,
-    /// Empty stack and frame vectors that [`Vm::invoke`] runs on (kept for their capacity).
-    pub(crate) spare_stack: Vec<Value>,
-    pub(crate) spare_frames: Vec<Frame>,
     /// The wait reason recorded by a built-in that parks the running fiber.
     pub(crate) parking: Option<Wait>,
     pub(crate) io: Io,
@@ -127,9 +120,6 @@ impl Vm {
             roots: Vec::new(),
             budget: SLICE,
             nested: 0,
-            ret_barrier: 0,
-            spare_stack: Vec::new(),
-            spare_frames: Vec::new(),
             parking: None,
             io: options.io,
             args,

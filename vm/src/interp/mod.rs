@@ -75,7 +75,7 @@ impl Vm {
     pub(crate) fn execute(&mut self, stop_depth: usize) -> Exit {
         // A return that leaves `watch` frames or fewer either ends this run or crosses the
         // fiber's return barrier: one comparison serves both, so barriers cost nothing extra.
-        let watch = stop_depth.max(self.ret_barrier);
+        let watch = stop_depth.max(self.dsu.ret_barrier);
         let mut func: &Function;
         let mut code: &[Op];
         let mut consts: &[Value];
@@ -473,7 +473,7 @@ impl Vm {
                         }
                     }
                     Op::Return | Op::ReturnNil => {
-                        let v = if op == Op::Return { pop!() } else { Value::Nil };
+                        let v = if matches!(op, Op::Return) { pop!() } else { Value::Nil };
                         let Some(done) = self.frames.pop() else { return Exit::Done(v) };
                         debug_assert!(done.ret as usize <= sp!());
                         // SAFETY: `ret` is at most the current length: the slots below it are the

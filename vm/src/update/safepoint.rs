@@ -199,7 +199,7 @@ impl Vm {
 
     /// Loads fiber `id`'s return barrier for the slice about to run (0 when none).
     pub(crate) fn load_barrier(&mut self, id: FiberId) {
-        self.ret_barrier = match &self.dsu.pending {
+        self.dsu.ret_barrier = match &self.dsu.pending {
             Some(p) => p.barriers.get(&id).copied().unwrap_or(0),
             None => 0,
         };
@@ -208,7 +208,7 @@ impl Vm {
     /// The running fiber's oldest affected frame has returned (see the module docs).
     #[cold]
     pub(crate) fn barrier_crossed(&mut self) {
-        self.ret_barrier = 0;
+        self.dsu.ret_barrier = 0;
         if let (Some(p), Some(me)) = (self.dsu.pending.as_mut(), self.current) {
             p.barriers.remove(&me);
             p.barrier_events += 1;

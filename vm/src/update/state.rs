@@ -45,6 +45,13 @@ pub struct DsuState {
     pub(crate) holds: std::collections::HashMap<crate::fiber::FiberId, u32>,
     /// The update whose new version is being compiled off the VM thread (`dsu.apply`), if any.
     pub(crate) compiling: Option<super::driver::Compiling>,
+    /// The running fiber's return barrier while an update is pending: when a return leaves fewer
+    /// frames than this, the fiber's oldest affected frame has returned (`safepoint.rs`).
+    /// 0: no barrier. Loaded by the scheduler at each slice.
+    pub(crate) ret_barrier: usize,
+    /// Empty stack and frame vectors that [`crate::Vm::invoke`] runs on (kept for their capacity).
+    pub(crate) spare_stack: Vec<crate::value::Value>,
+    pub(crate) spare_frames: Vec<crate::fiber::Frame>,
     /// Fibers held at the entry of an affected function until the pending update ends.
     pub(crate) held: Vec<crate::fiber::FiberId>,
     /// Something that can end the pending update's wait happened (a return barrier was crossed,
