@@ -7,9 +7,11 @@
 
 #[path = "example_updates/harness.rs"]
 mod harness;
+#[path = "common/http.rs"]
+mod http;
 
 use harness::{root, Running, Scratch, WAIT};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -294,32 +296,7 @@ impl Http {
         if self.r.get_mut().write_all(req.as_bytes()).is_err() {
             return (0, String::new());
         }
-        let mut line = String::new();
-        if self.r.read_line(&mut line).unwrap_or(0) == 0 {
-            return (0, String::new());
-        }
-        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut len = 0usize;
-        loop {
-            let mut h = String::new();
-            if self.r.read_line(&mut h).unwrap_or(0) == 0 {
-                return (0, String::new());
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0u8; len];
-        if self.r.read_exact(&mut body).is_err() {
-            return (0, String::new());
-        }
-        (status, String::from_utf8_lossy(&body).into_owned())
+        http::read_response(&mut self.r)
     }
 }
 

@@ -4,6 +4,8 @@
 
 #[path = "servers/harness.rs"]
 mod harness;
+#[path = "common/http.rs"]
+mod http;
 
 use harness::{read_response, read_to_close, send_and_shutdown, Http, Server};
 use std::io::{BufRead, BufReader, Write};

@@ -2,7 +2,7 @@
 //! bound address is parsed from its `listening on ADDR` line on stderr, its stdout is collected,
 //! its open file descriptors can be counted, and it is killed when dropped. Every wait is bounded.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -138,32 +138,4 @@ impl Http {
     }
 }
 
-/// Reads one response: (status, body); status 0 when the connection ended first.
-pub fn read_response(r: &mut impl BufRead) -> (u16, String) {
-    let mut line = String::new();
-    if r.read_line(&mut line).unwrap_or(0) == 0 {
-        return (0, String::new());
-    }
-    let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut len = 0usize;
-    loop {
-        let mut h = String::new();
-        if r.read_line(&mut h).unwrap_or(0) == 0 {
-            return (status, String::new());
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0u8; len];
-    if r.read_exact(&mut body).is_err() {
-        return (status, String::new());
-    }
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
+pub use crate::http::read_response;
