@@ -33,9 +33,6 @@ pub(crate) struct Pending {
     pub analyse_us: u64,
     /// Return barriers: fiber → depth of its oldest affected frame (see `safepoint.rs`).
     pub barriers: HashMap<FiberId, usize>,
-    /// How many barriers were crossed while waiting (tests read it through the report's reason
-    /// only when the wait times out; kept for diagnostics).
-    pub barrier_events: u64,
 }
 
 impl Vm {
@@ -61,34 +58,7 @@ impl Vm {
             let id = self.take_id();
             return self.finish_report(id, Outcome::Aborted, "update requested while a fiber runs".into(), None);
         }
-        let base = super::prepare::AnalysisBase::of(self);
-        let base_version = self.dsu.version;
-        let (tx, rx) = std::sync::mpsc::channel();
-        let aside = req.clone();
-        let t0 = Instant::now();
-        let spawned = std::thread::Builder::new().name("newt-update-compile".into()).spawn(move || {
-            let _ = tx.send(base.prepare(&aside));
-            wake();
-        });
-        let mut prepared = None;
-        if spawned.is_ok() {
-            loop {
-                match rx.try_recv() {
-                    Ok(p) => {
-                        prepared = Some((base_version, p));
-                        break;
-                    }
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
-                    Err(std::sync::mpsc::TryRecvError::Empty) => {
-                        if let Step::Finished(_) = self.step() {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        let aside_us = t0.elapsed().as_micros() as u64;
-        let id = self.request_inner(req, prepared, aside_us);
+        let id = self.request_aside(req, Some(wake));
         self.run_until_reported(id)
     }
 
@@ -110,29 +80,24 @@ impl Vm {
     /// Analyses an update and queues it; returns its id. A rejection (or a dry run) is final at
     /// once: [`Vm::poll_update`] then returns true.
     pub fn request_update(&mut self, req: UpdateRequest) -> u64 {
-        self.request_inner(req, None, 0)
-    }
-
-    /// `request_update`, optionally with the new version already compiled (`prepared`, which
-    /// took `aside_us` off the VM thread); a compilation against an older version is redone.
-    fn request_inner(
-        &mut self,
-        req: UpdateRequest,
-        prepared: Option<(u64, Result<super::prepare::Prepared, Rejection>)>,
-        aside_us: u64,
-    ) -> u64 {
         let id = self.take_id();
         if self.dsu.compiling.is_some() {
             self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
             return id;
         }
-        self.request_with_id(id, req, prepared, aside_us)
+        self.request_with_id(id, req, None, 0)
     }
 
     /// `request_update` for a program's own `dsu.apply`: the new version compiles on another
     /// thread while every fiber (the requester parked in its polling loop included) goes on;
     /// [`Vm::poll_update`] picks the result up and continues with the analysis.
     pub(crate) fn request_update_aside(&mut self, req: UpdateRequest) -> u64 {
+        self.request_aside(req, None)
+    }
+
+    /// Starts compiling `req` on another thread (`wake`, if given, is called there when it is
+    /// done) and returns the update's id; [`Vm::poll_update`] continues once the result is in.
+    fn request_aside(&mut self, req: UpdateRequest, wake: Option<Box<dyn FnOnce() + Send>>) -> u64 {
         let id = self.take_id();
         if self.dsu.pending.is_some() || self.dsu.compiling.is_some() {
             self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
@@ -143,6 +108,9 @@ impl Vm {
         let aside = req.clone();
         let spawned = std::thread::Builder::new().name("newt-update-compile".into()).spawn(move || {
             let _ = tx.send(base.prepare(&aside));
+            if let Some(wake) = wake {
+                wake();
+            }
         });
         match spawned {
             Ok(_) => {
@@ -228,7 +196,6 @@ impl Vm {
                     timeout: req.timeout,
                     analyse_us,
                     barriers: HashMap::new(),
-                    barrier_events: 0,
                 });
                 // The first safe-point check (and the barriers) at the next poll.
                 self.dsu.recheck = true;
@@ -348,6 +315,11 @@ impl Vm {
     }
 
     fn abort_pending(&mut self, id: u64, reason: String) {
+        if let Some(c) = self.dsu.compiling.take_if(|c| c.id == id) {
+            let timings = Timings { analyse_us: c.started.elapsed().as_micros() as u64, ..Timings::default() };
+            let r = self.make_report(id, Outcome::Aborted, reason.clone(), ChangeSet::default(), timings);
+            self.dsu.history.push(r);
+        }
         if let Some(p) = self.dsu.pending.take_if(|p| p.id == id) {
             let timings = Timings {
                 analyse_us: p.analyse_us,

@@ -211,7 +211,6 @@ impl Vm {
         self.dsu.ret_barrier = 0;
         if let (Some(p), Some(me)) = (self.dsu.pending.as_mut(), self.current) {
             p.barriers.remove(&me);
-            p.barrier_events += 1;
         }
         self.dsu.recheck = true;
     }
