@@ -39,7 +39,9 @@ fn find_removed_ref(vm: &Vm, removed: &HashSet<u32>) -> Option<(u32, String)> {
     }
     for id in vm.fiber_ids() {
         let Some(f) = vm.fiber(id) else { continue };
-        if let Some(func) = f.stack.iter().find_map(hit) {
+        // The running fiber (a `dsu.apply` caller) has its stack in the VM's registers.
+        let stack = if vm.current == Some(id) { &vm.stack } else { &f.stack };
+        if let Some(func) = stack.iter().find_map(hit) {
             return Some((func, format!("a local of <fiber {}>", id.0)));
         }
     }
