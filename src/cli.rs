@@ -129,9 +129,6 @@ fn parse_run(mut rest: &[String]) -> Result<Command, String> {
         None if token_file.is_some() || public => return Err("--token-file and --control-public need --control".into()),
         None => None,
     };
-    if watch && control.is_some() {
-        return Err("--watch and --control cannot be used together yet".into());
-    }
     Ok(Command::Run { file: file.clone(), args: args.to_vec(), control, watch })
 }
 
@@ -254,7 +251,10 @@ mod tests {
         assert!(p("repl a.newt b.newt").is_err());
         assert!(p("repl --x").is_err());
         assert!(matches!(p("run --watch a.newt x"), Ok(Command::Run { watch: true, ref args, .. }) if args == &["x"]));
-        assert!(p("run --watch --control 127.0.0.1:0 a.newt").is_err());
+        assert!(matches!(
+            p("run --watch --control 127.0.0.1:0 a.newt"),
+            Ok(Command::Run { watch: true, control: Some(_), .. })
+        ));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub fn run(cmd: Command) -> u8 {
             print!("{USAGE}");
             status::OK
         }
-        Command::Run { file, args, watch: true, .. } => crate::watch::run(&file, args),
+        Command::Run { file, args, control, watch: true } => crate::watch::run(&file, args, control.as_ref()),
         Command::Run { file, args, control, watch: false } => run_file(&file, args, control.as_ref()),
         Command::Repl { file } => crate::repl::run(file.as_deref()),
         Command::Update { target, script, timeout_ms, dry_run, json, paths } => {

@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 pub const QUIET: Duration = Duration::from_millis(100);
 
 /// Runs `file` with `args`, updating it as its sources change; returns the exit status.
-pub fn run(file: &str, args: Vec<String>) -> u8 {
+pub fn run(file: &str, args: Vec<String>, control: Option<&crate::control::server::Options>) -> u8 {
     if !Path::new(file).is_file() {
         eprintln!("newt: cannot read '{file}': no such file");
         return crate::status::USAGE;
@@ -40,7 +40,18 @@ pub fn run(file: &str, args: Vec<String>) -> u8 {
         }
     };
     let mut vm = Vm::new(image, args);
-    let bell = Doorbell::default();
+    // With `--control`, the control port's doorbell is the one the VM waits on, and file changes
+    // ring it too.
+    let (mut server, bell) = match control {
+        Some(opts) => match crate::control::server::start(opts) {
+            Ok((server, bell)) => (Some(server), bell),
+            Err(e) => {
+                eprintln!("newt: control port: {e}");
+                return crate::status::USAGE;
+            }
+        },
+        None => (None, Doorbell::default()),
+    };
     vm.set_event_source(Box::new(bell.clone()));
     let (changes_tx, changes) = channel();
     let (raw_tx, raw_rx) = channel::<()>();
@@ -71,6 +82,9 @@ pub fn run(file: &str, args: Vec<String>) -> u8 {
         if changed {
             w.apply(&mut vm);
             w.watch_loaded(&vm, &mut watcher);
+        }
+        if let Some(server) = server.as_mut() {
+            server.serve(&mut vm);
         }
     }
 }
