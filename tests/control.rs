@@ -2,12 +2,14 @@
 //! over raw TCP (authentication, malformed and over-long lines, status, updates) and through
 //! `newt update` / `newt status` (exit statuses), plus the token file rules.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "common/controlled.rs"]
+mod controlled;
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Child, Command, Output};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -58,31 +60,8 @@ impl Drop for Served {
     }
 }
 
-fn lines(r: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(r).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 fn serve(dir: &Scratch, token_file: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newt"))
-        .args(["run", "--control", "127.0.0.1:0", "--token-file"])
-        .arg(token_file)
-        .arg("main.newt")
-        .current_dir(&dir.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run newt: {e}"));
-    let stderr = lines(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
-    let stdout = lines(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
+    let (mut child, stdout, stderr) = controlled::spawn(&dir.0, token_file, "main.newt", &[]);
     let deadline = Instant::now() + WAIT;
     let mut seen = Vec::new();
     let addr = loop {

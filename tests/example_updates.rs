@@ -5,6 +5,8 @@
 //! run of its own, which must leave version 1 running with its state unchanged. Every wait is
 //! bounded; servers listen on 127.0.0.1 port 0 and every process is killed at the end.
 
+#[path = "common/controlled.rs"]
+mod controlled;
 #[path = "example_updates/harness.rs"]
 mod harness;
 #[path = "common/http.rs"]

@@ -3,11 +3,10 @@
 //! `newt update` against its control port, a scratch directory with a private control token and
 //! broken copies of the examples' update scripts. The process is killed when dropped.
 
-use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Child, Command};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -59,18 +58,6 @@ pub fn root() -> &'static Path {
 }
 
 /// A line reader on a thread, so that every read can be bounded.
-fn lines(r: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = channel();
-    thread::spawn(move || {
-        for line in BufReader::new(r).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
 
 /// An example running under `newt run --control`, killed when dropped.
 pub struct Running {
@@ -97,19 +84,7 @@ impl Running {
     /// Starts `examples/<main>` with `args`; waits for the control address and, when `server`,
     /// for the program's own "listening on" line.
     pub fn start(main: &str, args: &[&str], token: &Path, server: bool) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_newt"))
-            .args(["run", "--control", "127.0.0.1:0", "--token-file"])
-            .arg(token)
-            .arg(format!("examples/{main}"))
-            .args(args)
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run newt: {e}"));
-        let stderr = lines(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
-        let stdout = lines(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
+        let (mut child, stdout, stderr) = crate::controlled::spawn(&root(), token, &format!("examples/{main}"), args);
         let deadline = Instant::now() + WAIT;
         let (mut control, mut addr) = (String::new(), String::new());
         let mut other = Vec::new();
