@@ -57,8 +57,6 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A line reader on a thread, so that every read can be bounded.
-
 /// An example running under `newt run --control`, killed when dropped.
 pub struct Running {
     child: Child,
