@@ -82,7 +82,7 @@ impl Running {
     /// Starts `examples/<main>` with `args`; waits for the control address and, when `server`,
     /// for the program's own "listening on" line.
     pub fn start(main: &str, args: &[&str], token: &Path, server: bool) -> Running {
-        let (mut child, stdout, stderr) = crate::controlled::spawn(&root(), token, &format!("examples/{main}"), args);
+        let (mut child, stdout, stderr) = crate::controlled::spawn(root(), token, &format!("examples/{main}"), args);
         let deadline = Instant::now() + WAIT;
         let (mut control, mut addr) = (String::new(), String::new());
         let mut other = Vec::new();
