@@ -335,19 +335,13 @@ impl Heap {
         let mut out = Vec::new();
         for &c in classes {
             let Some(list) = self.by_class.get(c.0 as usize) else { continue };
-            let start = out.len();
-            out.extend(list.iter().filter(|&&h| self.class_at(h as usize) == Some(c)).map(|&h| Handle(h)));
+            let mut of_c: Vec<Handle> =
+                list.iter().filter(|&&h| self.class_at(h as usize) == Some(c)).map(|&h| Handle(h)).collect();
             if self.registry_dirty {
-                out[start..].sort_unstable();
-                let mut seen = start;
-                for i in start..out.len() {
-                    if i == start || out[i] != out[seen - 1] {
-                        out[seen] = out[i];
-                        seen += 1;
-                    }
-                }
-                out.truncate(seen);
+                of_c.sort_unstable();
+                of_c.dedup();
             }
+            out.append(&mut of_c);
         }
         out
     }

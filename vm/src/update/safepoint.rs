@@ -84,39 +84,22 @@ fn holdable(vm: &Vm, frames: &[Frame], plan: &Plan) -> bool {
 /// update is requested from inside the program) is checked through the VM's live frames.
 pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
     let mut out = Vec::new();
-    // A fiber inside `dsu.hold` holds back every update, whatever it changes.
-    let mut holding: Vec<FiberId> = vm.dsu.holds.keys().copied().collect();
-    holding.sort();
-    for id in holding {
+    // A fiber inside `dsu.hold`, or a passive fiber preempted between two of its update points,
+    // holds back every update, whatever it changes.
+    let mut whole: Vec<(FiberId, &str)> = vm.dsu.holds.keys().map(|&id| (id, "a dsu.hold block")).collect();
+    whole.extend(vm.dsu.preempted.iter().map(|&id| (id, "a passive fiber between update points")));
+    whole.sort_by_key(|&(id, _)| id);
+    whole.dedup_by_key(|&mut (id, _)| id);
+    for (id, why) in whole {
         let Some(f) = vm.sched.fibers.get(&id).filter(|f| !f.is_done()) else { continue };
         let frames: &[Frame] = if vm.current == Some(id) { &vm.frames } else { &f.frames };
         let top = frames.last().and_then(|fr| vm.tables.function(fr.func).map(|func| (func, fr)));
+        let now_in = top.map(|(func, _)| func.proto.name.as_str()).unwrap_or("?");
         out.push(Holder {
             fiber: id,
             fiber_name: f.name.clone(),
             depth: 0,
-            function: format!(
-                "a dsu.hold block, now in {}",
-                top.map(|(func, _)| func.proto.name.clone()).unwrap_or_else(|| "?".into())
-            ),
-            line: top.map(|(func, fr)| func.line(fr.current_pc())).unwrap_or(0),
-        });
-    }
-    // A passive fiber preempted between two of its update points holds back every update.
-    let mut preempted: Vec<FiberId> =
-        vm.dsu.preempted.iter().copied().filter(|id| !out.iter().any(|h| h.fiber == *id)).collect();
-    preempted.sort();
-    for id in preempted {
-        let Some(f) = vm.sched.fibers.get(&id).filter(|f| f.status == Status::Runnable) else { continue };
-        let top = f.frames.last().and_then(|fr| vm.tables.function(fr.func).map(|func| (func, fr)));
-        out.push(Holder {
-            fiber: id,
-            fiber_name: f.name.clone(),
-            depth: 0,
-            function: format!(
-                "a passive fiber between update points, now in {}",
-                top.map(|(func, _)| func.proto.name.clone()).unwrap_or_else(|| "?".into())
-            ),
+            function: format!("{why}, now in {now_in}"),
             line: top.map(|(func, fr)| func.line(fr.current_pc())).unwrap_or(0),
         });
     }
