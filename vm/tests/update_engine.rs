@@ -704,3 +704,37 @@ fn tick() -> str = \"v1 {got}\"
     assert!(r.reason.contains("has no function app.nothing"), "{}", r.reason);
     assert_eq!(app.digest(), before);
 }
+
+#[test]
+fn a_fiber_not_yet_started_in_a_function_whose_arity_changes_finishes_the_old_version_first() {
+    let src = "
+var log: List<str> = []
+fn work(x: int) {
+    time.sleep(1)
+    log.push(\"old {x}\")
+}
+fn start() { spawn work(5) }
+fn setup() {}
+fn describe() -> str = log.join(\",\")
+";
+    let mut app = App::new(src);
+    // Spawned but not run: its entry frame holds one argument, and the new `work` takes two, so
+    // it cannot start the new version. It must run the old one to its end (and not be held at
+    // the entry, which would keep the update waiting until its timeout).
+    app.call("start");
+    let v2 = src
+        .replace("fn work(x: int) {", "fn work(x: int, y: int) {")
+        .replace("\"old {x}\"", "\"new {x} {y}\"")
+        .replace("spawn work(5)", "spawn work(5, 6)");
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v2)).timeout(Duration::from_secs(2)));
+    committed(&r);
+    assert!(r.timings.wait_us < 1_000_000, "{r}");
+    app.settle();
+    assert_eq!(app.call("describe"), "old 5");
+    app.call("start");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(2) && !app.call("describe").contains("new") {
+        app.vm.step();
+    }
+    assert_eq!(app.call("describe"), "old 5,new 5 6");
+}
