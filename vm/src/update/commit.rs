@@ -37,8 +37,7 @@ impl Vm {
     }
 
     fn stage_and_commit_deferred(&mut self, plan: &Plan) -> Result<Committed, String> {
-        self.check_reboots(plan)?;
-        let reboots = self.prepare_reboots(plan);
+        let reboots = self.prepare_reboots(plan)?;
         // No collection here: that would make the pause grow with the heap. Instances come from
         // the heap's per-class registry (pruned by the collection `request_update` ran), so only
         // garbage made while waiting for the safe point is migrated along.

@@ -39,10 +39,13 @@ impl Vm {
         out
     }
 
-    /// Checks, before anything changes, that every fiber to reboot can be: not the requesting
-    /// fiber, not parked on a channel or a join.
-    pub(crate) fn check_reboots(&self, plan: &Plan) -> Result<(), String> {
-        for (id, _) in self.fibers_to_reboot(plan) {
+    /// The fibers to reboot with a snapshot of each one's entry frame, taken while the running
+    /// tables (whose metadata describes those frames) are still installed; before anything
+    /// changes, an error when one cannot be rebooted: the requesting fiber, or a fiber parked on
+    /// a channel or a join.
+    pub(crate) fn prepare_reboots(&self, plan: &Plan) -> Result<Vec<(FiberId, FuncId, Option<FrameSnapshot>)>, String> {
+        let fibers = self.fibers_to_reboot(plan);
+        for &(id, _) in &fibers {
             if self.current == Some(id) {
                 return Err(format!("cannot reboot <fiber {}>: it is the fiber requesting the update", id.0));
             }
@@ -53,13 +56,7 @@ impl Vm {
                 ));
             }
         }
-        Ok(())
-    }
-
-    /// The fibers to reboot with a snapshot of each one's entry frame, taken while the running
-    /// tables (whose metadata describes those frames) are still installed.
-    pub(crate) fn prepare_reboots(&self, plan: &Plan) -> Vec<(FiberId, FuncId, Option<FrameSnapshot>)> {
-        self.fibers_to_reboot(plan).into_iter().map(|(id, new)| (id, new, self.snapshot_frames(id).pop())).collect()
+        Ok(fibers.into_iter().map(|(id, new)| (id, new, self.snapshot_frames(id).pop())).collect())
     }
 
     /// Restarts the fibers `prepare_reboots` listed (see the module docs); returns how many.
