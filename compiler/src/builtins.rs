@@ -310,6 +310,17 @@ define_builtins! {
     DsuSetPassive = (None, "__dsu_set_passive", "fn(bool)");
     /// An explicit update point: parks the calling fiber for a moment when an update is pending.
     DsuUpdatePoint = (None, "__dsu_update_point", "fn()");
+    // ---- the `old.` view of an update script (emitted by the checker for script code only;
+    // valid while the engine runs the script in the staging area) ----
+    /// Field `slot` of an object as the running version laid it out (the old object behind a
+    /// migrated handle).
+    DsuOldField = (None, "__dsu_old_field", "fn(any, int) -> any");
+    /// Calls vtable entry `slot` of the running version on the old object, in the running version.
+    DsuOldMethod = (None, "__dsu_old_method", "fn(any, int, List<any>) -> any");
+    /// The running value of global slot `slot`.
+    DsuOldGlobal = (None, "__dsu_old_global", "fn(int) -> any");
+    /// Calls the running version's function in global slot `slot`, in the running version.
+    DsuOldCall = (None, "__dsu_old_call", "fn(int, List<any>) -> any");
 }
 
 #[cfg(test)]

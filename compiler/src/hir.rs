@@ -22,6 +22,24 @@ pub struct Program {
     pub main: Option<FuncId>,
     /// The sources of every module, for diagnostics, stack traces and hashing.
     pub sources: SourceMap,
+    /// The update script checked with this program, if any (`crate::check::check_update`).
+    pub script: Option<Script>,
+}
+
+/// A checked update script: what each of its blocks (compiled as functions of the program) is
+/// for. Code generation turns it into [`crate::bytecode::ScriptProto`].
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    pub target: String,
+    pub path: String,
+    pub migrations: Vec<crate::bytecode::ScriptMigration>,
+    /// (the new global, the function computing its value).
+    pub vars: Vec<(GlobalId, FuncId)>,
+    pub validations: Vec<crate::bytecode::ScriptValidation>,
+    pub reboots: Vec<crate::bytecode::ScriptReboot>,
+    pub remaps: Vec<crate::bytecode::ScriptRemap>,
+    /// Every function made for a script item (they have no global slot: the engine calls them).
+    pub functions: Vec<FuncId>,
 }
 
 /// One module of the program.
@@ -62,6 +80,11 @@ pub struct Class {
     /// Content hash of the class's source text and signature (fields, methods' signatures,
     /// superclass); updates diff on it.
     pub hash: u64,
+    /// For the `old.C` view of an update script: the running class (a VM id) this stands for.
+    /// Such classes come after every class of the program and are not compiled: values of
+    /// their types are handles whose fields and methods the script reaches through the running
+    /// version (`Builtin::DsuOldField`, `DsuOldMethod`).
+    pub old: Option<ClassId>,
 }
 
 /// One field of a class layout.

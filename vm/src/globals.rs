@@ -67,6 +67,11 @@ pub struct RtClass {
     pub vtable: Vec<FuncId>,
     /// Method names by vtable index (reflection, remapping).
     pub method_names: Vec<String>,
+    /// Type parameter names (generic classes), as field and method types refer to them.
+    pub type_params: Vec<String>,
+    /// Method signatures by vtable index (`Type::Fn` without `self`): what an update script's
+    /// `old.C` view offers.
+    pub method_types: Vec<newt_compiler::types::Type>,
 }
 
 /// Information about one global slot besides its value.
@@ -213,6 +218,8 @@ mod tests {
             fields: vec![],
             vtable: vec![],
             method_names: vec![],
+            type_params: vec![],
+            method_types: vec![],
         };
         t.add_class(mk(0, None));
         t.add_class(mk(1, Some(0)));

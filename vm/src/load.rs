@@ -69,6 +69,8 @@ pub(crate) fn load(image: Image, heap: &mut Heap) -> Result<Loaded, String> {
             fields: c.fields.clone(),
             vtable: c.vtable.iter().map(|(_, f)| *f).collect(),
             method_names: c.vtable.iter().map(|(n, _)| n.clone()).collect(),
+            type_params: c.type_params.clone(),
+            method_types: c.method_types.clone(),
         }));
     }
     for g in &image.globals {

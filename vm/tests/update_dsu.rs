@@ -94,7 +94,9 @@ fn apply_from_inside_the_program() {
     assert_eq!(lines[2], "v2 a7 b7");
     assert_eq!(lines[3], "instances 2");
     assert!(
-        lines[4].starts_with("rejected [the new version does not compile (") && lines[4].ends_with("] v1"),
+        lines[4].starts_with("rejected [the new version does not compile: ")
+            && lines[4].contains("lib")
+            && lines[4].ends_with("] v1"),
         "{}",
         lines[4]
     );

@@ -9,8 +9,14 @@ pub mod op;
 
 pub use op::{Op, OpCode};
 
+pub mod script;
+
+pub use script::{
+    ScriptMigration, ScriptMigrationKind, ScriptProto, ScriptReboot, ScriptRemap, ScriptValidation, ScriptVar,
+};
+
 use crate::diag::SourceMap;
-use crate::types::{ClassId, FuncId};
+use crate::types::{ClassId, FuncId, Type};
 
 /// A constant-pool entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,8 +96,11 @@ pub struct FuncProto {
 #[derive(Debug, Clone)]
 pub struct FieldProto {
     pub name: String,
-    /// Type as written, for reflection and update analysis.
+    /// Type as written, for reflection and messages.
     pub ty: String,
+    /// The type itself (classes by id in this image's class space): what update analysis
+    /// compares and what an update script's `old.` view of the class is checked against.
+    pub static_ty: Type,
     /// The function computing the default, when the field has one.
     pub default: Option<FuncId>,
 }
@@ -108,6 +117,11 @@ pub struct ClassProto {
     pub fields: Vec<FieldProto>,
     /// vtable: method name and implementation, by vtable index.
     pub vtable: Vec<(String, FuncId)>,
+    /// The type parameters' names (field and method types use them as `Type::Param`).
+    pub type_params: Vec<String>,
+    /// Each vtable entry's signature without `self` (`Type::Fn`), so that an update script can
+    /// call the running version's methods on old objects.
+    pub method_types: Vec<Type>,
     pub hash: u64,
 }
 
@@ -129,8 +143,10 @@ pub struct GlobalSlot {
     pub name: String,
     pub module: String,
     pub kind: GlobalKind,
-    /// Type as written (for `var`/`const`), for reflection and update analysis.
+    /// Type as written (for `var`/`const`), for reflection and messages.
     pub ty: String,
+    /// The type itself (a `Type::Fn` for function slots), as update analysis compares it.
+    pub static_ty: Type,
 }
 
 /// A compiled module.
@@ -156,6 +172,8 @@ pub struct Image {
     /// Global slot of the root module's `main`.
     pub main: Option<u32>,
     pub sources: SourceMap,
+    /// When the image was compiled with an update script: what the engine runs for it.
+    pub script: Option<ScriptProto>,
 }
 
 impl Image {

@@ -57,6 +57,9 @@ impl<'a> Checker<'a> {
                 }
             },
             ast::ExprKind::Field { obj, name, type_args } => {
+                if let Some(module) = self.old_module_expr(obj) {
+                    return self.call_old_function(&module, name, args, span);
+                }
                 if let Some(m) = self.module_of(obj) {
                     return match self.modules[m].defs.get(name.name).copied() {
                         Some(def) => self.call_def(def, name, type_args, args, expected, span),
@@ -170,6 +173,15 @@ impl<'a> Checker<'a> {
         match &recv_ty {
             Type::Class(c, cargs) => {
                 let ci = c.0 as usize;
+                if self.prog.classes[ci].old.is_some() {
+                    if let Some(slot) = self.classes[ci].methods.iter().position(|m| m.name == name.name) {
+                        return self.call_old_method(recv, slot, args, span);
+                    }
+                    if let Some(slot) = self.prog.classes[ci].fields.iter().position(|f| f.name == name.name) {
+                        let field = self.old_field(recv, slot, name.span);
+                        return self.call_value(field, args, span);
+                    }
+                }
                 if let Some(slot) = self.classes[ci].methods.iter().position(|m| m.name == name.name) {
                     let tps = self.prog.classes[ci].type_params.clone();
                     let sig = &self.classes[ci].methods[slot];

@@ -27,8 +27,14 @@ impl<'a> Checker<'a> {
         for m in 0..self.modules.len() {
             self.bind_imports(m);
         }
+        self.bind_script_scope();
         self.resolve_superclasses();
         self.layout_classes();
+        if let Some((arena, running)) = self.pending_old.take() {
+            let m = self.script.as_ref().map_or(0, |s| s.module);
+            self.register_old_view(arena, running, m);
+            self.collect_script_renames();
+        }
         for i in 0..self.order.len() {
             let m = self.order[i];
             self.resolve_signatures(m);
@@ -97,6 +103,7 @@ impl<'a> Checker<'a> {
                         methods: Vec::new(),
                         span: c.span,
                         hash: 0,
+                        old: None,
                     });
                     self.class_ids.insert(*c as *const ast::ClassDecl<'a> as usize, id);
                     self.classes.push(ClassInfo { decl: c, module: m, methods: Vec::new(), laid_out: false });

@@ -280,6 +280,9 @@ impl<'a> Checker<'a> {
         expected: Option<&Type>,
         span: Span,
     ) -> hir::Expr {
+        if let Some(module) = self.old_module_expr(obj) {
+            return self.check_old_value(&module, name, span);
+        }
         if let Some(m) = self.module_of(obj) {
             return match self.modules[m].defs.get(name.name).copied() {
                 Some(def) => self.def_value(def, name.name, type_args, expected, span),
@@ -297,8 +300,16 @@ impl<'a> Checker<'a> {
             Type::Class(c, args) => {
                 let cls = &self.prog.classes[c.0 as usize];
                 if let Some(slot) = cls.fields.iter().position(|f| f.name == name.name) {
+                    if cls.old.is_some() {
+                        return self.old_field(recv, slot, span);
+                    }
                     let ty = subst(&cls.fields[slot].ty, &cls.type_params, args);
                     return mk(ExprKind::Field { obj: Box::new(recv), slot: slot as u32 }, ty, span);
+                }
+                if cls.old.is_some() && cls.methods.iter().any(|m| m.name == name.name) {
+                    let shown = self.show(&recv_ty);
+                    self.error(name.span, format!("method '{}' of {shown} can only be called", name.name));
+                    return err_expr(span);
                 }
                 if cls.methods.iter().any(|m| m.name == name.name) {
                     return self.bound_method_value(recv, name, type_args, expected, span);

@@ -43,9 +43,16 @@ mod hash;
 mod lambda;
 mod modules;
 mod ops;
+mod running;
 mod scope;
+mod script;
+mod script_old;
+mod script_paths;
 mod stmt;
 mod types;
+
+pub use running::{RunningClass, RunningGlobal, RunningGlobalKind, RunningProgram};
+pub use script::{ScriptSource, SCRIPT_MODULE};
 
 #[cfg(test)]
 mod tests;
@@ -111,9 +118,32 @@ pub fn check_program(loader: &dyn SourceLoader, root: &str) -> Result<hir::Progr
 pub fn check(loader: &dyn SourceLoader, root: &str) -> (hir::Program, Vec<Diagnostic>) {
     let arena = Bump::new();
     let mut c = Checker::new();
-    c.load_program(&arena, loader, root);
+    c.load_program(&arena, loader, root, None);
     c.collect_declarations();
     c.check_bodies();
+    c.finish()
+}
+
+/// Checks a new version of a program (root module `root`) together with its update script,
+/// against `running`, the signature of the version that runs now (updates.md, "Update scripts";
+/// see `script.rs`). Without a script this is [`check`]. The program's `script` describes the
+/// script's parts; its diagnostics point at the script's own lines.
+pub fn check_update(
+    loader: &dyn SourceLoader,
+    root: &str,
+    script: Option<&ScriptSource>,
+    running: &RunningProgram,
+) -> (hir::Program, Vec<Diagnostic>) {
+    let arena = Bump::new();
+    let mut c = Checker::new();
+    c.load_program(&arena, loader, root, script);
+    if c.script.is_none() && script.is_some() {
+        return c.finish();
+    }
+    c.pending_old = Some((&arena, running.clone()));
+    c.collect_declarations();
+    c.check_bodies();
+    c.check_script_items();
     c.finish()
 }
 
@@ -211,6 +241,12 @@ struct Checker<'a> {
     fns: Vec<scope::FnCtx>,
     depth: u32,
     too_deep_reported: bool,
+    /// The update script being checked with the program, if any.
+    script: Option<script::ScriptState<'a>>,
+    /// The running version's `old.` view (update scripts only).
+    old: Option<running::OldView>,
+    /// The running version, until declarations are laid out and the view can be built.
+    pending_old: Option<(&'a Bump, RunningProgram)>,
 }
 
 impl<'a> Checker<'a> {
@@ -233,6 +269,9 @@ impl<'a> Checker<'a> {
             fns: Vec::new(),
             depth: 0,
             too_deep_reported: false,
+            script: None,
+            old: None,
+            pending_old: None,
         }
     }
 

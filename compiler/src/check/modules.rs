@@ -26,13 +26,42 @@ struct Loading<'l> {
 
 impl<'a> Checker<'a> {
     /// Loads the root module `root` and everything it imports into `self.modules`.
-    pub(super) fn load_program(&mut self, arena: &'a Bump, loader: &dyn SourceLoader, root: &str) {
+    /// With an update script, the script is parsed and added as one more module after the
+    /// program (its imports are loaded the same way), and its target module is resolved.
+    pub(super) fn load_program(
+        &mut self,
+        arena: &'a Bump,
+        loader: &dyn SourceLoader,
+        root: &str,
+        script: Option<&super::ScriptSource>,
+    ) {
         let mut st = Loading { loader, by_name: HashMap::new(), visit: HashMap::new(), stack: Vec::new() };
-        match self.load_one(arena, &mut st, root) {
+        self.load_root(arena, &mut st, root);
+        let Some(src) = script else { return };
+        let Some(idx) = self.add_script_module(arena, src) else { return };
+        st.by_name.insert(super::SCRIPT_MODULE.to_string(), Some(idx));
+        self.visit_module(arena, &mut st, idx);
+        let target_name = self.script.as_ref().map(|s| s.target_name.clone()).unwrap_or_default();
+        let target = match self.load_one(arena, &mut st, &target_name) {
+            Ok(Some(t)) => {
+                if !st.visit.contains_key(&t) {
+                    self.visit_module(arena, &mut st, t);
+                }
+                Some(t)
+            }
+            _ => None,
+        };
+        if let Some(s) = self.script.as_mut() {
+            s.target = target;
+        }
+    }
+
+    fn load_root(&mut self, arena: &'a Bump, st: &mut Loading<'_>, root: &str) {
+        match self.load_one(arena, st, root) {
             Ok(Some(idx)) => {
                 self.root = Some(idx);
                 self.check_module_line(idx, true);
-                self.visit_module(arena, &mut st, idx);
+                self.visit_module(arena, st, idx);
             }
             Ok(None) => {
                 let file = self.sources.add(root, root, "");

@@ -331,10 +331,22 @@ impl<'a> Checker<'a> {
                         }
                     };
                 }
+                if self.old_module_expr(obj).is_some() {
+                    self.error(target.span, "the running version cannot be changed: `old.` is read-only");
+                    return None;
+                }
                 let o = self.check_expr(obj, None);
                 match o.ty.clone() {
                     Type::Class(c, args) => {
                         let cls = &self.prog.classes[c.0 as usize];
+                        if cls.old.is_some() {
+                            let shown = self.show(&o.ty);
+                            self.error(
+                                target.span,
+                                format!("old objects are read-only: cannot assign a field of {shown}"),
+                            );
+                            return None;
+                        }
                         if let Some(slot) = cls.fields.iter().position(|f| f.name == name.name) {
                             let ty = subst(&cls.fields[slot].ty, &cls.type_params, &args);
                             return Some((Place::Field { obj: Box::new(o), slot: slot as u32 }, ty));

@@ -108,6 +108,13 @@ impl<'a> Checker<'a> {
     ) -> Type {
         let segs = path.segments;
         let full = super::modules::path_name(path);
+        if segs.len() >= 2
+            && segs[0].name == "old"
+            && self.is_script_module(module)
+            && !params.iter().any(|p| p == "old")
+        {
+            return self.resolve_old_type(&segs[1..], args, span);
+        }
         if let [one] = segs {
             let n = one.name;
             if params.iter().any(|p| p == n) {
@@ -232,6 +239,12 @@ impl<'a> Checker<'a> {
 
     /// Whether a value of type `from` may be used where `to` is expected.
     pub(super) fn assignable(&self, from: &Type, to: &Type) -> bool {
+        // In an update script, an `old.T` value fits where the class it becomes is expected.
+        if let Some(as_new) = self.old_as_new(from) {
+            if self.assignable(&as_new, to) {
+                return true;
+            }
+        }
         match (from, to) {
             (Type::Error, _) | (_, Type::Error) | (Type::Never, _) => true,
             (Type::Void, _) | (_, Type::Void) => from == to,
@@ -333,6 +346,8 @@ impl<'a> Checker<'a> {
             Type::Fn(..) => RtType::Fn,
             Type::Fiber => RtType::Fiber,
             Type::Chan(_) => RtType::Chan,
+            // Old classes share their ids with the new ones at run time: no tag tells them apart.
+            Type::Class(c, _) if self.old_class(*c).is_some() => return None,
             Type::Class(c, _) => RtType::Class(*c),
             Type::Any => RtType::Any,
             Type::Optional(inner) => return self.rt_type(inner),
@@ -356,6 +371,13 @@ impl<'a> Checker<'a> {
         let bad = |t: &Type| matches!(t, Type::Void);
         if bad(a) || bad(b) {
             return false;
+        }
+        // An old object is compared with new ones by identity, as the object it becomes.
+        if let Some(x) = self.old_as_new(a) {
+            return self.comparable(&x, b);
+        }
+        if let Some(y) = self.old_as_new(b) {
+            return self.comparable(a, &y);
         }
         match (a, b) {
             (Type::Error | Type::Never | Type::Any, _) | (_, Type::Error | Type::Never | Type::Any) => true,

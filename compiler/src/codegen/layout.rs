@@ -73,8 +73,9 @@ impl Layout {
         }
         // Module functions and globals that no module lists (only in hand-built programs) still
         // get slots, so every reference resolves.
+        let script_parts: &[FuncId] = program.script.as_ref().map_or(&[], |s| s.functions.as_slice());
         for (i, f) in program.functions.iter().enumerate() {
-            if f.kind == FunctionKind::Module && l.func_slot[i].is_none() {
+            if f.kind == FunctionKind::Module && l.func_slot[i].is_none() && !script_parts.contains(&FuncId(i as u32)) {
                 if let Some(slot) = l.add_function(program, FuncId(i as u32)) {
                     l.attach_to_module(&f.module, slot, false);
                 }
@@ -107,6 +108,7 @@ impl Layout {
             module: func.module.clone(),
             kind: GlobalKind::Function(f),
             ty: type_text(program, &Type::Fn(func.params.clone(), Box::new(func.ret.clone()))),
+            static_ty: Type::Fn(func.params.clone(), Box::new(func.ret.clone())),
         });
         self.func_slot[f.0 as usize] = Some(slot);
         Some(slot)
@@ -128,6 +130,7 @@ impl Layout {
             module: global.module.clone(),
             kind,
             ty: type_text(program, &global.ty),
+            static_ty: global.ty.clone(),
         });
         self.global_slot[g.0 as usize] = Some(slot);
         Some(slot)

@@ -58,9 +58,16 @@ pub fn generate(program: &Program) -> Result<Image, Vec<Diagnostic>> {
         });
         k += 1;
     }
-    let classes =
-        program.classes.iter().enumerate().map(|(i, c)| class(program, &layout, ClassId(i as u32), c)).collect();
+    // The `old.C` views of an update script come last and are not compiled (hir::Class::old).
+    let classes = program
+        .classes
+        .iter()
+        .enumerate()
+        .take_while(|(_, c)| c.old.is_none())
+        .map(|(i, c)| class(program, &layout, ClassId(i as u32), c))
+        .collect();
     let main = program.main.and_then(|m| layout.slot_of_func(m));
+    let script = program.script.as_ref().map(|s| script(s, &layout));
     let image = Image {
         functions,
         classes,
@@ -68,6 +75,7 @@ pub fn generate(program: &Program) -> Result<Image, Vec<Diagnostic>> {
         modules: std::mem::take(&mut layout.modules),
         main,
         sources: program.sources.clone(),
+        script,
     };
     if cfg!(debug_assertions) && errors.is_empty() {
         if let Err(e) = stack::verify_image(&image) {
@@ -289,11 +297,38 @@ fn class(prog: &Program, layout: &Layout, id: ClassId, c: &hir::Class) -> ClassP
             .map(|(i, f)| FieldProto {
                 name: f.name.clone(),
                 ty: type_text(prog, &f.ty),
+                static_ty: f.ty.clone(),
                 default: layout.default_of(prog, id, i as u32),
             })
             .collect(),
         vtable: c.methods.iter().map(|m| (m.name.clone(), m.func)).collect(),
+        type_params: c.type_params.clone(),
+        method_types: c
+            .methods
+            .iter()
+            .map(|m| match prog.functions.get(m.func.0 as usize) {
+                Some(f) => Type::Fn(f.params.iter().skip(1).cloned().collect(), Box::new(f.ret.clone())),
+                None => Type::Error,
+            })
+            .collect(),
         hash: c.hash,
+    }
+}
+
+/// The script section: the HIR's description with global ids turned into slots.
+fn script(s: &hir::Script, layout: &Layout) -> crate::bytecode::ScriptProto {
+    crate::bytecode::ScriptProto {
+        target: s.target.clone(),
+        path: s.path.clone(),
+        migrations: s.migrations.clone(),
+        vars: s
+            .vars
+            .iter()
+            .filter_map(|&(g, func)| Some(crate::bytecode::ScriptVar { global: layout.slot_of_global(g)?, func }))
+            .collect(),
+        validations: s.validations.clone(),
+        reboots: s.reboots.clone(),
+        remaps: s.remaps.clone(),
     }
 }
 

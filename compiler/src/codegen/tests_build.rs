@@ -104,6 +104,7 @@ impl P {
             methods: Vec::new(),
             span: Span::default(),
             hash: 0,
+            old: None,
         });
         self.prog.modules[0].classes.push(id);
         id

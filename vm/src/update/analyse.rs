@@ -17,7 +17,6 @@ use super::layout::plan_migration;
 pub(crate) use super::layout::ClassMigration;
 use super::prepare::Prepared;
 use super::report::ChangeSet;
-use super::script::rename_type;
 use super::state::ModuleSource;
 use crate::vm::Vm;
 use newt_compiler::bytecode::{GlobalKind, Image, Op, ProtoKind};
@@ -57,7 +56,7 @@ impl UpdateRequest {
 
     /// Adds an update script (see updates.md, "Update scripts").
     pub fn script(mut self, text: &str) -> UpdateRequest {
-        let module = super::script::SCRIPT_MODULE.to_string();
+        let module = newt_compiler::check::SCRIPT_MODULE.to_string();
         self.script = Some(ModuleSource { module, path: "update.newt".into(), text: text.into() });
         self
     }
@@ -144,7 +143,8 @@ pub(crate) struct Plan {
     pub changes: ChangeSet,
     /// The sources of the new version (become the base of the next update).
     pub sources: Vec<ModuleSource>,
-    /// The update script's functions to run in staging, if there is a script.
+    /// The update script's parts to run in staging (the image's script section, in the VM's id
+    /// spaces), if there is a script.
     pub script: Option<super::script_run::ScriptPlan>,
 }
 
@@ -160,15 +160,13 @@ pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejectio
 /// (`diff`) and resolves the update script's parts. `prepared` must have been compiled against
 /// the VM's current version (no commit since its `AnalysisBase` was taken).
 pub(crate) fn analyse_prepared(vm: &mut Vm, prepared: Prepared) -> Result<Plan, Rejection> {
-    let Prepared { image, sources, script, .. } = prepared;
-    let mut plan = diff(vm, image, sources, script.as_ref())?;
-    if let Some(d) = &script {
-        let sp = super::script_run::resolve(vm, d, &plan.image, &plan.fmap, &plan.cmap, &plan.gmap)
-            .map_err(Rejection::new)?;
-        plan.script = Some(sp);
+    let Prepared { image, sources, .. } = prepared;
+    let mut plan = diff(vm, image, sources)?;
+    if let Some(sc) = plan.image.script.clone() {
+        plan.script = Some(super::script_run::resolve(vm, sc).map_err(Rejection::new)?);
     }
     // A script's own code is installed for one update only: it is never part of a change set.
-    let own = format!("{}.", super::script::SCRIPT_MODULE);
+    let own = format!("{}.", newt_compiler::check::SCRIPT_MODULE);
     for c in [&mut plan.changes.functions, &mut plan.changes.classes, &mut plan.changes.globals] {
         c.added.retain(|n| !n.starts_with(&own));
         c.removed.retain(|n| !n.starts_with(&own));
@@ -201,12 +199,7 @@ fn keys<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(String, u32)> {
 }
 
 /// Maps the image's ids onto the VM's, decides every action and computes the change set.
-fn diff(
-    vm: &mut Vm,
-    mut image: Image,
-    sources: Vec<ModuleSource>,
-    script: Option<&super::script::Desugared>,
-) -> Result<Plan, Rejection> {
+fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Plan, Rejection> {
     let t = &vm.tables;
     let removed = &vm.dsu;
     let old_f = keyed(
@@ -255,18 +248,23 @@ fn diff(
             }
         }
     }
-    // Class renames of the script, short and qualified: a renamed class takes over the old
-    // class's id, so its live instances are migrated like those of a changed class.
-    let renames: Vec<(String, String)> = script.map(|s| s.renames()).unwrap_or_default();
-    let target = script.map(|s| s.target.as_str()).unwrap_or("");
-    let qualified_renames: Vec<(String, String)> =
-        renames.iter().map(|(o, n)| (format!("{target}.{o}"), format!("{target}.{n}"))).collect();
+    // Class renames of the script (a migration from a running class of another name): the
+    // renamed class takes over the old class's id, so its live instances are migrated like those
+    // of a changed class, and types written with either name are the same type.
+    let renamed: HashMap<usize, u32> = image
+        .script
+        .iter()
+        .flat_map(|s| s.migrations.iter())
+        .filter(|m| {
+            t.classes.get(m.from.0 as usize).map(|c| &c.name) != image.classes.get(m.class.0 as usize).map(|c| &c.name)
+        })
+        .map(|m| (m.class.0 as usize, m.from.0))
+        .collect();
     let mut matched_c = HashSet::new();
     let mut next = t.classes.len() as u32;
     let mut cmap = Vec::with_capacity(image.classes.len());
-    for key in keys(image.classes.iter().map(|c| c.name.as_str())) {
-        let renamed_from = qualified_renames.iter().find(|(_, n)| *n == key.0).map(|(o, _)| (o.clone(), key.1));
-        match old_c.get(&key).or_else(|| renamed_from.as_ref().and_then(|k| old_c.get(k))) {
+    for (i, key) in keys(image.classes.iter().map(|c| c.name.as_str())).into_iter().enumerate() {
+        match old_c.get(&key).or_else(|| renamed.get(&i)) {
             Some(&id) => {
                 matched_c.insert(id);
                 cmap.push(ClassId(id));
@@ -294,6 +292,8 @@ fn diff(
     }
 
     super::translate::translate(&mut image, &fmap, &cmap, &gmap);
+    let script = image.script.clone();
+    let script = script.as_ref();
 
     let mut reasons = Vec::new();
     let mut changes = ChangeSet::default();
@@ -360,15 +360,17 @@ fn diff(
         };
         let same_layout = o.superclass == c.superclass
             && o.fields.len() == c.fields.len()
-            && o.fields.iter().zip(&c.fields).all(|(a, b)| a.name == b.name && rename_type(&a.ty, &renames) == b.ty);
-        let same_rest = o.fields.iter().zip(&c.fields).all(|(a, b)| a.default == b.default)
+            && o.fields.iter().zip(&c.fields).all(|(a, b)| a.name == b.name && a.static_ty == b.static_ty);
+        let same_rest = o.fields.iter().zip(&c.fields).all(|(a, b)| a.default == b.default && a.ty == b.ty)
+            && o.type_params == c.type_params
+            && o.method_types == c.method_types
             && o.vtable.len() == c.vtable.len()
             && o.vtable.iter().zip(&c.vtable).all(|(a, (n, f))| a == f && o.method_names.contains(n))
             && o.method_names.iter().zip(&c.vtable).all(|(a, (n, _))| a == n)
             && o.short_name == c.short_name
             && o.module == c.module;
         // A class with a script migration is migrated even when its layout is unchanged.
-        let scripted = script.filter(|s| s.target == c.module).and_then(|s| s.migration(&c.short_name));
+        let scripted = script.and_then(|s| s.migrations.iter().find(|m| m.class == id));
         if o.name != c.name {
             changes.classes.changed.push(format!("{} (renamed from {})", c.name, o.name));
         }
@@ -381,7 +383,7 @@ fn diff(
             changes.classes.changed.push(c.name.clone());
         }
         if !same_layout || scripted.is_some() {
-            migrations.push(plan_migration(id, o, c, scripted, &renames, &mut reasons));
+            migrations.push(plan_migration(id, o, c, scripted, &mut Vec::new()));
         }
     }
     let mut removed_classes = Vec::new();
@@ -413,16 +415,15 @@ fn diff(
         let short = &o.short_name;
         let action = match (&o.slot.kind, &g.kind) {
             (GlobalKind::Function(a), GlobalKind::Function(b)) => {
-                if a == b && o.slot.ty == g.ty {
+                if a == b && o.slot.ty == g.ty && o.slot.static_ty == g.static_ty {
                     GlobalAction::Keep
                 } else {
                     GlobalAction::Info
                 }
             }
             (GlobalKind::Var { init: a }, GlobalKind::Var { init: b }) => {
-                let migrated =
-                    script.is_some_and(|s| s.target == g.module && s.vars.iter().any(|v| &v.global == short));
-                let same_ty = rename_type(&o.slot.ty, &renames) == g.ty;
+                let migrated = script.is_some_and(|s| s.vars.iter().any(|v| v.global == slot));
+                let same_ty = o.slot.static_ty == g.static_ty;
                 if !same_ty && !migrated {
                     reasons.push(format!(
                         "global '{}' changed type from {} to {}; add `migrate var {short}: {} = ...` to the update script",
@@ -432,7 +433,7 @@ fn diff(
                 if old_hash(*a) != new_hash(*b) {
                     changes.globals.changed.push(g.name.clone());
                 }
-                if a == b && o.slot.ty == g.ty {
+                if a == b && o.slot.ty == g.ty && o.slot.static_ty == g.static_ty {
                     GlobalAction::Keep
                 } else {
                     GlobalAction::Info
@@ -471,6 +472,16 @@ fn diff(
     }
     removed_globals.sort_unstable();
 
+    // A class the default policy cannot rebuild is a rejection only when it has live instances
+    // of its own (the registry may still list garbage: collect once before believing it).
+    if migrations.iter().any(|m| !m.reasons.is_empty() && !vm.heap.instances_of(&[m.class]).is_empty()) {
+        vm.collect();
+    }
+    for m in &mut migrations {
+        if !m.reasons.is_empty() && !vm.heap.instances_of(&[m.class]).is_empty() {
+            reasons.append(&mut m.reasons);
+        }
+    }
     // A closure that cannot be relinked keeps its old code; that code must not read or build
     // objects whose layout changes (it would use the old slots).
     if !migrations.is_empty() {

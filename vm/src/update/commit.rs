@@ -45,24 +45,13 @@ impl Vm {
         let roots_before = self.roots.len();
         let migrated = build_instances(self, plan);
         let t0 = Instant::now();
-        let old_tables = std::mem::replace(&mut self.tables, staged.tables);
+        let mut old_tables = std::mem::replace(&mut self.tables, staged.tables);
         let (done, swapped) = swap_all(self, &migrated);
         let mut commit_us = t0.elapsed().as_micros() as u64;
-        // The update script reads old globals as they are now (before initialisers run).
-        let old_globals: Vec<Value> = plan
-            .script
-            .as_ref()
-            .map(|s| {
-                s.old_globals
-                    .iter()
-                    .map(|&g| old_tables.globals.get(g as usize).copied().unwrap_or(Value::Nil))
-                    .collect()
-            })
-            .unwrap_or_default();
         let mut script_swaps = Vec::new();
         let result = match swapped {
             Ok(()) => self.run_new_code(&migrated, &staged.inits).and_then(|()| {
-                self.run_script(plan, &migrated, &old_globals, &mut script_swaps)?;
+                self.run_script(plan, &migrated, &mut old_tables, &mut script_swaps)?;
                 check_filled(self, &migrated)?;
                 self.run_app_validations()
             }),
@@ -74,7 +63,7 @@ impl Vm {
                 // The old objects now sit, unreferenced, in the staging handles: the next
                 // collection frees them (freeing them here would lengthen the pause).
                 self.roots.truncate(roots_before);
-                let rebooted = self.reboot_fibers(reboots, &old_globals);
+                let rebooted = self.reboot_fibers(reboots);
                 let dsu = &mut self.dsu;
                 dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
                 dsu.removed_classes.extend(plan.removed_classes.iter().copied());

@@ -3,8 +3,7 @@
 //! fields take their default), and the static rejections when that cannot work (a new field
 //! without a value, a type change without a migration), with messages that say what to add.
 
-use super::script::rename_type;
-use newt_compiler::bytecode::ClassProto;
+use newt_compiler::bytecode::{ClassProto, ScriptMigration, ScriptMigrationKind};
 use newt_compiler::types::{ClassId, FuncId};
 
 /// How the instances of one class whose layout changed are rebuilt (the default policy).
@@ -17,6 +16,10 @@ pub(crate) struct ClassMigration {
     pub copy: Vec<Option<usize>>,
     /// (new slot, default function as a VM id) for every field that is not copied.
     pub defaults: Vec<(usize, FuncId)>,
+    /// Why the default policy cannot rebuild this class's instances. They reject the update only
+    /// when the class has live instances of its own (a superclass whose instances are all of
+    /// subclasses, as in a pull-up, has nothing to rebuild).
+    pub reasons: Vec<String>,
 }
 
 /// The default policy for one class whose layout changed: same name and type → copied; a new
@@ -25,25 +28,28 @@ pub(crate) fn plan_migration(
     id: ClassId,
     old: &crate::globals::RtClass,
     new: &ClassProto,
-    scripted: Option<&super::script::MigrateInfo>,
-    renames: &[(String, String)],
+    scripted: Option<&ScriptMigration>,
     reasons: &mut Vec<String>,
 ) -> ClassMigration {
     let short = &new.short_name;
-    // With a script migration, a field without a value must be assigned by the block instead.
+    // With a script migration, a field without a value must be assigned by the block instead
+    // (a policy object is checked when it runs: every field must then hold a value).
     let unassigned = |field: &str, why: &str, reasons: &mut Vec<String>| {
-        if let Some(m) = scripted.filter(|m| m.assigned.as_ref().is_some_and(|a| !a.contains(field))) {
-            reasons.push(format!(
-                "the migration of class {} does not assign field '{field}' on every path that keeps `self` ({why}); add `self.{field} = ...` to `migrate {}`",
-                new.name, m.class
-            ));
+        let Some(m) = scripted else { return };
+        if let ScriptMigrationKind::Block { assigned: Some(a), .. } = &m.kind {
+            if !a.iter().any(|x| x == field) {
+                reasons.push(format!(
+                    "the migration of class {} does not assign field '{field}' on every path that keeps `self` ({why}); add `self.{field} = ...` to `migrate {short}` (script line {})",
+                    new.name, m.line
+                ));
+            }
         }
     };
     let mut copy = Vec::with_capacity(new.fields.len());
     let mut defaults = Vec::new();
     for (slot, f) in new.fields.iter().enumerate() {
         match old.fields.iter().position(|o| o.name == f.name) {
-            Some(k) if rename_type(&old.fields[k].ty, renames) == f.ty => copy.push(Some(k)),
+            Some(k) if old.fields[k].static_ty == f.static_ty => copy.push(Some(k)),
             Some(_) if scripted.is_some() => {
                 unassigned(&f.name, "its type changed", reasons);
                 copy.push(None);
@@ -68,5 +74,5 @@ pub(crate) fn plan_migration(
             }
         }
     }
-    ClassMigration { class: id, copy, defaults }
+    ClassMigration { class: id, copy, defaults, reasons: std::mem::take(reasons) }
 }

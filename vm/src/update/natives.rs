@@ -91,7 +91,7 @@ pub(crate) fn request(vm: &mut Vm, a: Args) -> BResult {
             let path = root_dir(vm).join(vm.text(v));
             match std::fs::read_to_string(&path) {
                 Ok(text) => Some(ModuleSource {
-                    module: super::script::SCRIPT_MODULE.into(),
+                    module: newt_compiler::check::SCRIPT_MODULE.into(),
                     path: path.display().to_string(),
                     text,
                 }),

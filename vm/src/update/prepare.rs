@@ -1,15 +1,16 @@
 //! Step 1, the part that does not need the running VM: overlaying the new modules on the running
-//! sources, desugaring the update script, type-checking the whole new program and compiling it.
-//! It works on an [`AnalysisBase`] copied out of the VM, so it can run on another thread while the
-//! program goes on (`Vm::update_compiling_aside`): compiling is most of an update's analysis time,
-//! and the VM thread then stops only for the mapping onto the running program and the pause.
+//! sources, type-checking the whole new program together with the update script (against the
+//! running version's typed signature, so that `old.` is checked too) and compiling it. It works on
+//! an [`AnalysisBase`] copied out of the VM, so it can run on another thread while the program
+//! goes on (`Vm::update_compiling_aside`): compiling is most of an update's analysis time, and the
+//! VM thread then stops only for the mapping onto the running program and the pause.
 
 use super::analyse::{Rejection, UpdateRequest};
-use super::script::{Desugared, RunningView};
 use super::state::{from_source_map, ModuleSource};
 use crate::vm::Vm;
 use newt_compiler::bytecode::Image;
-use newt_compiler::diag::render_all;
+use newt_compiler::check::{RunningProgram, ScriptSource, SCRIPT_MODULE};
+use newt_compiler::diag::{render_all, Severity};
 use newt_compiler::loader::MemLoader;
 
 /// What compiling an update needs of the running program, copied out of it.
@@ -17,25 +18,25 @@ use newt_compiler::loader::MemLoader;
 pub struct AnalysisBase {
     sources: Vec<ModuleSource>,
     root: String,
-    running: RunningView,
+    running: RunningProgram,
 }
 
-/// A compiled new version, ready to be mapped onto the running program.
+/// A compiled new version, ready to be mapped onto the running program. With a script, the
+/// image's script section says what to run.
 #[derive(Debug)]
 pub struct Prepared {
     pub(crate) image: Image,
     /// The new version's sources (the script's module left out).
     pub(crate) sources: Vec<ModuleSource>,
-    pub(crate) script: Option<Desugared>,
 }
 
 impl AnalysisBase {
-    /// The running program's sources, root module and layouts, as of now.
+    /// The running program's sources, root module and typed signature, as of now.
     pub fn of(vm: &Vm) -> AnalysisBase {
         AnalysisBase {
             sources: vm.dsu.sources.clone(),
             root: vm.tables.root_module.clone(),
-            running: RunningView::of(vm),
+            running: super::running::running_program(vm),
         }
     }
 
@@ -58,49 +59,38 @@ impl AnalysisBase {
                 None => sources.push(m.clone()),
             }
         }
-        let mut modules: Vec<(String, String, String)> =
+        let modules: Vec<(String, String, String)> =
             sources.iter().map(|s| (s.module.clone(), s.path.clone(), s.text.clone())).collect();
-        // A script is compiled as one more module that imports the target (and the root, so that
-        // the whole program is still checked); it becomes the root of this check.
-        let script = match &req.script {
-            Some(src) => {
-                let find = |m: &str| sources.iter().find(|s| s.module == m).map(|s| s.text.clone());
-                let mut d = super::script::desugar(&self.running, &src.path, &src.text, &find)?;
-                if d.target != *root {
-                    d.text = format!("import {root} as upd_root\n{}", d.text);
-                }
-                // The root of a check needs a `main`; this one is never called.
-                d.text.push_str("fn main() {}\n");
-                // Diagnostics show the generated code (see `script`), so say so in the path.
-                let path = format!("{} (as compiled)", src.path);
-                modules.push((super::script::SCRIPT_MODULE.into(), path, d.text.clone()));
-                Some(d)
-            }
-            None => None,
-        };
-        let check_root = if script.is_some() { super::script::SCRIPT_MODULE } else { root.as_str() };
+        let script = req.script.as_ref().map(|s| ScriptSource { path: s.path.clone(), text: s.text.clone() });
         let loader = MemLoader { modules, stdlib: Some(newt_stdlib::source) };
-        let program = newt_compiler::check::check_program(&loader, check_root).map_err(|(diags, map)| {
-            let mut r = compile_error(&diags, &map);
-            if script.is_some() {
-                r.reason = r.reason.replacen("the new version", "the new version or its update script", 1);
-            }
-            r
-        })?;
-        let image =
-            newt_compiler::codegen::generate(&program).map_err(|diags| compile_error(&diags, &program.sources))?;
+        let (program, diags) = newt_compiler::check::check_update(&loader, root, script.as_ref(), &self.running);
+        if diags.iter().any(|d| d.severity == Severity::Error) {
+            return Err(compile_error(&diags, &program.sources, script.is_some()));
+        }
+        let image = newt_compiler::codegen::generate(&program)
+            .map_err(|diags| compile_error(&diags, &program.sources, script.is_some()))?;
         let mut sources = from_source_map(&image.sources);
-        sources.retain(|s| s.module != super::script::SCRIPT_MODULE);
-        Ok(Prepared { image, sources, script })
+        sources.retain(|s| s.module != SCRIPT_MODULE);
+        Ok(Prepared { image, sources })
     }
 }
 
-fn compile_error(diags: &[newt_compiler::Diagnostic], map: &newt_compiler::SourceMap) -> Rejection {
-    let n = diags.iter().filter(|d| d.severity == newt_compiler::diag::Severity::Error).count();
-    Rejection {
-        reason: format!("the new version does not compile ({n} error{})", if n == 1 { "" } else { "s" }),
-        diagnostics: render_all(diags, map),
-    }
+/// A rejection for compile errors: the reason names the first error with its `path:line:col`
+/// (a program that updates itself sees only the reason), the diagnostics render them all.
+fn compile_error(diags: &[newt_compiler::Diagnostic], map: &newt_compiler::SourceMap, scripted: bool) -> Rejection {
+    let errors: Vec<&newt_compiler::Diagnostic> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
+    let n = errors.len();
+    let what = if scripted { "the new version or its update script" } else { "the new version" };
+    let first = errors
+        .first()
+        .map(|d| {
+            let at = if (d.span.file.0 as usize) < map.files().len() { map.location(d.span) } else { String::new() };
+            format!(": {at}: {}", d.message)
+        })
+        .unwrap_or_default();
+    let more =
+        if n > 1 { format!(" (and {} more error{})", n - 1, if n == 2 { "" } else { "s" }) } else { String::new() };
+    Rejection { reason: format!("{what} does not compile{first}{more}"), diagnostics: render_all(diags, map) }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `reboot F => call` (updates.md, "Code active on the stack"): every fiber whose entry function
-//! is `F` has its stack discarded at commit and restarts by running the script's
-//! `upd_reboot_K(frame)`, which evaluates `call` in the new version; `frame` is a `dsu.Frame`
+//! is `F` has its stack discarded at commit and restarts by running the script's compiled
+//! `<reboot F>(frame)`, which evaluates `call` in the new version; `frame` is a `dsu.Frame`
 //! snapshot of the old entry frame, so `call` can carry its locals over (`frame.local("port")`).
 //! Such fibers never hold the update back (their stacks do not survive it).
 //!
@@ -60,12 +60,8 @@ impl Vm {
     }
 
     /// Restarts the fibers `prepare_reboots` listed (see the module docs); returns how many.
-    /// Runs at commit, after every validation passed; `old_globals` are the script's `old.` values.
-    pub(crate) fn reboot_fibers(
-        &mut self,
-        fibers: Vec<(FiberId, FuncId, Option<FrameSnapshot>)>,
-        old_globals: &[Value],
-    ) -> usize {
+    /// Runs at commit, after every validation passed.
+    pub(crate) fn reboot_fibers(&mut self, fibers: Vec<(FiberId, FuncId, Option<FrameSnapshot>)>) -> usize {
         let n = fibers.len();
         for (id, new, snapshot) in fibers {
             // The old entry frame, as a `dsu.Frame` the restart call may read.
@@ -87,7 +83,6 @@ impl Vm {
             f.frames.clear();
             f.stack.reserve(size);
             f.stack.push(frame);
-            f.stack.extend(old_globals.iter().copied().take(arity.saturating_sub(1)));
             f.stack.resize(locals.max(arity), Value::Nil);
             f.frames.push(Frame { func: new, pc: 0, base: 0, ret: 0, closure: None });
             f.entry = Some(new);

@@ -71,6 +71,8 @@ pub(crate) fn stage_tables(vm: &mut Vm, plan: &Plan) -> Result<Staged, String> {
             fields: c.fields.clone(),
             vtable: c.vtable.iter().map(|(_, f)| *f).collect(),
             method_names: c.vtable.iter().map(|(n, _)| n.clone()).collect(),
+            type_params: c.type_params.clone(),
+            method_types: c.method_types.clone(),
         };
         match plan.class_actions[i] {
             ClassAction::Keep => {}

@@ -49,6 +49,8 @@ pub struct DsuState {
     /// frames than this, the fiber's oldest affected frame has returned (`safepoint.rs`).
     /// 0: no barrier. Loaded by the scheduler at each slice.
     pub(crate) ret_barrier: usize,
+    /// The running version while an update script runs in the staging area (`old.`).
+    pub(crate) old_world: Option<super::old_view::OldWorld>,
     /// Empty stack and frame vectors that [`crate::Vm::invoke`] runs on (kept for their capacity).
     pub(crate) spare_stack: Vec<crate::value::Value>,
     pub(crate) spare_frames: Vec<crate::fiber::Frame>,

@@ -4,8 +4,8 @@
 //! function compiles to exactly the instructions it already runs, so comparing instruction
 //! streams finds the affected functions.
 
-use newt_compiler::bytecode::{GlobalKind, Image, Op, ProtoKind};
-use newt_compiler::types::{ClassId, FuncId, RtType};
+use newt_compiler::bytecode::{GlobalKind, Image, Op, ProtoKind, ScriptMigrationKind};
+use newt_compiler::types::{ClassId, FuncId, RtType, Type};
 
 /// Rewrites every id in the image into the VM's id spaces.
 pub(crate) fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gmap: &[u32]) {
@@ -43,12 +43,17 @@ pub(crate) fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gm
         k.superclass = k.superclass.map(|s| ClassId(c(s.0)));
         for fd in &mut k.fields {
             fd.default = fd.default.map(f);
+            fd.static_ty = map_type(&fd.static_ty, &c);
         }
         for (_, m) in &mut k.vtable {
             *m = f(*m);
         }
+        for t in &mut k.method_types {
+            *t = map_type(t, &c);
+        }
     }
     for gl in &mut image.globals {
+        gl.static_ty = map_type(&gl.static_ty, &c);
         gl.kind = match gl.kind {
             GlobalKind::Function(x) => GlobalKind::Function(f(x)),
             GlobalKind::Var { init } => GlobalKind::Var { init: f(init) },
@@ -64,4 +69,42 @@ pub(crate) fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gm
         }
     }
     image.main = image.main.map(g);
+    // The script's own ids of the new version; its ids of the running version are the VM's.
+    if let Some(sc) = &mut image.script {
+        for m in &mut sc.migrations {
+            m.class = ClassId(c(m.class.0));
+            match &mut m.kind {
+                ScriptMigrationKind::Block { func, .. } | ScriptMigrationKind::Policy { func } => *func = f(*func),
+            }
+        }
+        for v in &mut sc.vars {
+            v.global = g(v.global);
+            v.func = f(v.func);
+        }
+        for v in &mut sc.validations {
+            v.func = f(v.func);
+            if let Some((new, _)) = &mut v.each {
+                *new = ClassId(c(new.0));
+            }
+        }
+        for r in &mut sc.reboots {
+            r.func = f(r.func);
+        }
+        for r in &mut sc.remaps {
+            r.func = r.func.map(f);
+        }
+    }
+}
+
+/// A static type with its class ids mapped.
+fn map_type(t: &Type, c: &dyn Fn(u32) -> u32) -> Type {
+    match t {
+        Type::Class(k, args) => Type::Class(ClassId(c(k.0)), args.iter().map(|a| map_type(a, c)).collect()),
+        Type::List(e) => Type::List(Box::new(map_type(e, c))),
+        Type::Chan(e) => Type::Chan(Box::new(map_type(e, c))),
+        Type::Optional(e) => Type::Optional(Box::new(map_type(e, c))),
+        Type::Map(k, v) => Type::Map(Box::new(map_type(k, c)), Box::new(map_type(v, c))),
+        Type::Fn(ps, r) => Type::Fn(ps.iter().map(|p| map_type(p, c)).collect(), Box::new(map_type(r, c))),
+        other => other.clone(),
+    }
 }

@@ -67,6 +67,7 @@ impl Asm {
             module: "t".into(),
             kind: GlobalKind::Function(id),
             ty: String::new(),
+            static_ty: newt_compiler::types::Type::Error,
         });
         self.image.modules[0].slots.push(slot);
         (id, slot)
@@ -104,6 +105,7 @@ impl Asm {
             module: "t".into(),
             kind: GlobalKind::Var { init },
             ty: "int".into(),
+            static_ty: newt_compiler::types::Type::Int,
         });
         self.image.modules[0].slots.push(slot);
         self.image.modules[0].init_order.push(slot);
@@ -149,9 +151,16 @@ impl Asm {
             superclass,
             fields: fields
                 .iter()
-                .map(|f| FieldProto { name: f.to_string(), ty: "int".into(), default: None })
+                .map(|f| FieldProto {
+                    name: f.to_string(),
+                    ty: "int".into(),
+                    static_ty: newt_compiler::types::Type::Int,
+                    default: None,
+                })
                 .collect(),
             vtable: vec![],
+            type_params: vec![],
+            method_types: vec![],
             hash: 0,
         });
         let id = ClassId(self.image.classes.len() as u32 - 1);
