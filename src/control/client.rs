@@ -71,9 +71,28 @@ fn error_message(reply: &Value) -> String {
     format!("{kind}: {msg}")
 }
 
-/// Module name → source for the update's PATHs: a file is the module named by its file stem; a
-/// directory is searched like an import root (`a/b.newt` is module `a.b`).
-pub fn collect_modules(paths: &[String]) -> Result<Vec<(String, String)>, String> {
+/// Module name → source for the update's PATHs. A directory is searched like an import root
+/// (`a/b.newt` under it is module `a.b`). A file replaces the module of the running program
+/// (`running`: its module names) whose dotted name its path ends with, the longest when several
+/// do: `fix/std/http.newt` is `std.http`, `v2/shop/model.newt` is `shop.model`, `v2/model.newt`
+/// is `model`. A file that matches none is a new module named by its file stem.
+pub fn collect_modules(paths: &[String], running: &[String]) -> Result<Vec<(String, String)>, String> {
+    let mut sources = read_sources(paths)?;
+    name_files(&mut sources, running);
+    Ok(sources.into_iter().map(|s| (s.module, s.text)).collect())
+}
+
+/// One module source read for an update.
+struct Source {
+    module: String,
+    text: String,
+    /// The path, when the source was given as a file (not found in a directory).
+    file: Option<PathBuf>,
+}
+
+/// Reads the update's PATHs; a file is named by its stem until [`name_files`] has seen the
+/// running program's modules.
+fn read_sources(paths: &[String]) -> Result<Vec<Source>, String> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
@@ -85,17 +104,48 @@ pub fn collect_modules(paths: &[String]) -> Result<Vec<(String, String)>, String
                 let rel = f.strip_prefix(path).unwrap_or(&f).with_extension("");
                 let name: Vec<String> =
                     rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                out.push((name.join("."), read(&f)?));
+                out.push(Source { module: name.join("."), text: read(&f)?, file: None });
             }
         } else {
             let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             if name.is_empty() {
                 return Err(format!("'{p}' is not a source file"));
             }
-            out.push((name, read(path)?));
+            out.push(Source { module: name, text: read(path)?, file: Some(path.to_path_buf()) });
         }
     }
     Ok(out)
+}
+
+/// Names each source given as a file after the running module it replaces (see
+/// [`collect_modules`]).
+fn name_files(sources: &mut [Source], running: &[String]) {
+    for s in sources.iter_mut() {
+        if let Some(m) = s.file.as_deref().and_then(|f| running_module_of(f, running)) {
+            s.module = m;
+        }
+    }
+}
+
+/// The longest module of `running` whose dotted name the file's path ends with (`x/std/http.newt`
+/// ends with `std.http`); only the path's last plain components count.
+fn running_module_of(file: &Path, running: &[String]) -> Option<String> {
+    let mut tail: Vec<String> = Vec::new();
+    for c in file.with_extension("").components().rev() {
+        match c {
+            std::path::Component::Normal(s) => tail.push(s.to_string_lossy().into_owned()),
+            _ => break,
+        }
+    }
+    tail.reverse();
+    running
+        .iter()
+        .filter(|m| {
+            let parts: Vec<&str> = m.split('.').collect();
+            parts.len() <= tail.len() && tail[tail.len() - parts.len()..].iter().zip(&parts).all(|(a, b)| a == b)
+        })
+        .max_by_key(|m| m.split('.').count())
+        .cloned()
 }
 
 fn read(p: &Path) -> Result<String, String> {
@@ -123,7 +173,7 @@ pub fn update(
     dry_run: bool,
     as_json: bool,
 ) -> u8 {
-    let modules = match collect_modules(paths) {
+    let mut sources = match read_sources(paths) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("newt: {e}");
@@ -144,7 +194,16 @@ pub fn update(
             return EXIT_CONNECT;
         }
     };
-    let map: Map<String, Value> = modules.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    // A file is named after the running module it replaces, so the VM's module names are needed.
+    let running = match conn.call(&json!({"op": "status"})) {
+        Ok(reply) => running_modules(&reply),
+        Err(e) => {
+            eprintln!("newt: {e}");
+            return EXIT_CONNECT;
+        }
+    };
+    name_files(&mut sources, &running);
+    let map: Map<String, Value> = sources.into_iter().map(|s| (s.module, Value::String(s.text))).collect();
     let mut req = json!({"op": "update", "modules": map, "script": script, "dry_run": dry_run});
     if let Some(ms) = timeout_ms {
         req["timeout_ms"] = json!(ms);
@@ -169,6 +228,12 @@ pub fn update(
     } else {
         EXIT_FAILED
     }
+}
+
+/// The module names in a status reply.
+fn running_modules(reply: &Value) -> Vec<String> {
+    let modules = reply.get("status").and_then(|s| s.get("modules")).and_then(Value::as_array);
+    modules.into_iter().flatten().filter_map(|m| m.get("name").and_then(Value::as_str).map(String::from)).collect()
 }
 
 /// `newt status --connect`.
@@ -216,4 +281,50 @@ fn status_text(st: &Value) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_file_is_named_after_the_running_module_its_path_ends_with() {
+        let running = names(&["main", "model", "shop.model", "std.http", "std.dsu.policies"]);
+        let of = |p: &str| running_module_of(Path::new(p), &running);
+        assert_eq!(of("examples/chat/std_http_fix/std/http.newt").as_deref(), Some("std.http"));
+        assert_eq!(of("/abs/fix/std/dsu/policies.newt").as_deref(), Some("std.dsu.policies"));
+        assert_eq!(of("v2/shop/model.newt").as_deref(), Some("shop.model"));
+        assert_eq!(of("v2/model.newt").as_deref(), Some("model"));
+        assert_eq!(of("model.newt").as_deref(), Some("model"));
+        // No running module: the caller keeps the stem (a new module).
+        assert_eq!(of("v2/http.newt"), None);
+        assert_eq!(of("std/json.newt"), None);
+        // Only the path's last plain components count.
+        assert_eq!(of("std/../http.newt"), None);
+        assert_eq!(running_module_of(Path::new("std/http.newt"), &[]), None);
+    }
+
+    #[test]
+    fn sources_given_as_files_or_directories() {
+        let dir = std::env::temp_dir().join(format!("newt-client-sources-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let std_dir = dir.join("fix").join("std");
+        std::fs::create_dir_all(&std_dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        std::fs::write(std_dir.join("http.newt"), "// fixed\n").unwrap_or_else(|e| panic!("write: {e}"));
+        let file = std_dir.join("http.newt").display().to_string();
+        let root = dir.join("fix").display().to_string();
+        let running = names(&["main", "std.http"]);
+        let got = collect_modules(std::slice::from_ref(&file), &running);
+        assert_eq!(got, Ok(vec![("std.http".to_string(), "// fixed\n".to_string())]));
+        // A directory is an import root, whatever runs.
+        assert_eq!(collect_modules(std::slice::from_ref(&root), &[]).map(|m| m[0].0.clone()), Ok("std.http".into()));
+        // Without the running module, a file is named by its stem.
+        assert_eq!(collect_modules(&[file], &[]).map(|m| m[0].0.clone()), Ok("http".into()));
+        assert!(collect_modules(&[dir.join("nope.newt").display().to_string()], &running).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

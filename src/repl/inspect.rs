@@ -38,7 +38,8 @@ impl Repl {
     }
 
     fn update_paths(&mut self, paths: &[String], script: Option<&str>) {
-        let modules = match crate::control::client::collect_modules(paths) {
+        let running: Vec<String> = self.vm.dsu_modules().iter().map(|m| m.module.clone()).collect();
+        let modules = match crate::control::client::collect_modules(paths, &running) {
             Ok(m) => m,
             Err(e) => return self.say(&format!("error: {e}")),
         };

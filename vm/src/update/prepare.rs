@@ -71,6 +71,30 @@ impl AnalysisBase {
             .map_err(|diags| compile_error(&diags, &program.sources, script.is_some()))?;
         let mut sources = from_source_map(&image.sources);
         sources.retain(|s| s.module != SCRIPT_MODULE);
+        // A new module that nothing imports is not compiled at all, and is left out silently (a
+        // directory of new sources may hold other files, e.g. the update script). When that
+        // leaves nothing to update, committing would change nothing while the report says
+        // "committed" (e.g. a file meant to replace `std.http` sent as module `http`): say so.
+        let dropped: Vec<&str> = req
+            .modules
+            .iter()
+            .filter(|m| {
+                !self.sources.iter().any(|s| s.module == m.module) && !sources.iter().any(|s| s.module == m.module)
+            })
+            .map(|m| m.module.as_str())
+            .collect();
+        let changes = req.modules.iter().any(|m| self.sources.iter().any(|s| s.module == m.module && s.text != m.text));
+        if !dropped.is_empty() && !changes && req.script.is_none() {
+            return Err(Rejection::new(format!(
+                "the update changes nothing: module{} '{}' {} new and no module of the program imports {} (to \
+                 replace a running module, send it under that module's name, e.g. a file whose path ends in \
+                 std/http.newt for std.http)",
+                if dropped.len() == 1 { "" } else { "s" },
+                dropped.join("', '"),
+                if dropped.len() == 1 { "is" } else { "are" },
+                if dropped.len() == 1 { "it" } else { "them" },
+            )));
+        }
         Ok(Prepared { image, sources })
     }
 }
@@ -96,6 +120,39 @@ fn compile_error(diags: &[newt_compiler::Diagnostic], map: &newt_compiler::Sourc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vm_of(src: &str) -> Vm {
+        let modules = vec![("app".to_string(), "app.newt".to_string(), src.to_string())];
+        let loader = MemLoader { modules, stdlib: Some(newt_stdlib::source) };
+        let program = newt_compiler::check::check_program(&loader, "app").unwrap_or_else(|(d, _)| panic!("{d:?}"));
+        let image = newt_compiler::codegen::generate(&program).unwrap_or_else(|d| panic!("{d:?}"));
+        Vm::new(image, Vec::new())
+    }
+
+    /// A new module that nothing imports is never compiled: an update made only of such modules
+    /// would change nothing, so it is refused with the reason; next to a real change such
+    /// modules are left out as before (a directory of sources may hold the update script).
+    #[test]
+    fn an_update_of_only_unimported_new_modules_is_refused() {
+        let vm = vm_of("import std.math\nfn main() { print(math.abs(-1.0)) }\n");
+        let base = AnalysisBase::of(&vm);
+        let math = newt_stdlib::source("std.math").unwrap_or_default().to_string() + "\nfn answer() -> int = 42\n";
+        // A replacement of std.math sent under its file stem.
+        let r = base.prepare(&UpdateRequest::module("math", &math));
+        let reason = r.as_ref().err().map(|e| e.reason.clone()).unwrap_or_default();
+        assert!(reason.starts_with("the update changes nothing: module 'math' is new"), "{r:?}");
+        let r = base.prepare(&UpdateRequest::module("math", &math).with("more", "fn f() {}\n"));
+        let reason = r.as_ref().err().map(|e| e.reason.clone()).unwrap_or_default();
+        assert!(reason.starts_with("the update changes nothing: modules 'math', 'more' are new"), "{r:?}");
+        // Under its own name it is compiled.
+        let p = base.prepare(&UpdateRequest::module("std.math", &math)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(p.sources.iter().any(|s| s.module == "std.math" && s.text == math));
+        // Next to a changed module, an extra one is left out.
+        let app = "import std.math\nfn main() { print(math.abs(-2.0)) }\n";
+        let p = base.prepare(&UpdateRequest::module("app", app).with("notes", "fn f() {}\n"));
+        let p = p.unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(!p.sources.iter().any(|s| s.module == "notes"));
+    }
 
     /// The base and the prepared update cross threads (`Vm::update_compiling_aside`).
     #[test]
