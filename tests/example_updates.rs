@@ -64,7 +64,7 @@ fn start_vector3d(dir: &Scratch, frames: &str) -> Running {
 /// frame number.
 fn vector3d_failed_update(dir: &Scratch, vm: &mut Running) -> u32 {
     let bad = dir
-        .broken_script("examples/vector3d/v2/update.newt", &[("self.r = norm(o.x, o.y, o.z)", "self.r = o.x + 0.5")]);
+        .broken_script("examples/vector3d/v2/update.newt", &[("self.r = o.length()", "self.r = o.x + 0.5")]);
     let (code, out) = vm.update(&dir.token(), &bad, &["examples/vector3d/v2/scene.newt"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("aborted") && out.contains("validation \"each Vector3D\" failed"), "{out}");

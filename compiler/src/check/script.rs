@@ -120,6 +120,7 @@ impl<'a> Checker<'a> {
         };
         let mut out = hir::Script { target: target_name.clone(), path, ..hir::Script::default() };
         let mut funcs = Vec::new();
+        let mut each_spans: Vec<(Span, ClassId)> = Vec::new();
         for item in items {
             match item {
                 Item::Migrate(md) => {
@@ -140,6 +141,11 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Validate(v) => {
+                    if let ValidateDecl::Each { span, class, .. } = v {
+                        if let Some(c) = self.quiet_new_class(class, m) {
+                            each_spans.push((*span, c));
+                        }
+                    }
                     if let Some(val) = self.check_validation(v, m, target) {
                         funcs.push(val.func);
                         out.validations.push(val);
@@ -162,6 +168,14 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Fn(_) | Item::Class(_) | Item::Global(_) => {}
+            }
+        }
+        // `validate each` compares each migrated instance with its old version, which a lazy
+        // migration does not produce during the pause.
+        for (span, c) in each_spans {
+            if out.migrations.iter().any(|mg| mg.lazy && mg.class == c) {
+                let n = self.prog.classes[c.0 as usize].short_name.clone();
+                self.error(span, format!("`validate each {n}` needs eager migration, but {n} is migrated lazily (`migrate lazy`)"));
             }
         }
         out.functions = funcs;

@@ -34,12 +34,8 @@ pub(crate) struct ScriptPlan {
 
 /// Checks what the engine can run of a translated script section and resolves its reboots.
 pub(crate) fn resolve(vm: &Vm, proto: ScriptProto) -> Result<ScriptPlan, String> {
-    if let Some(r) = proto.remaps.first() {
-        return Err(format!(
-            "`remap {}` (line {}): moving live frames to new code is not built yet; without it the update waits for {}'s frames to return (reboot its fiber to restart it instead)",
-            r.function, r.line, r.function
-        ));
-    }
+    // `remap F` declarations are accepted, but moving a live frame is not built yet: a frame of
+    // an affected F holds the update back as under the default `wait`, and the timeout names it.
     let mut reboots = Vec::new();
     for r in &proto.reboots {
         let old = match vm.tables.global_info.get(r.slot as usize).map(|g| &g.slot.kind) {
