@@ -63,8 +63,7 @@ fn start_vector3d(dir: &Scratch, frames: &str) -> Running {
 /// frames, drawn after the abort, are still version 1's with the same vectors. Returns the last
 /// frame number.
 fn vector3d_failed_update(dir: &Scratch, vm: &mut Running) -> u32 {
-    let bad = dir
-        .broken_script("examples/vector3d/v2/update.newt", &[("self.r = o.length()", "self.r = o.x + 0.5")]);
+    let bad = dir.broken_script("examples/vector3d/v2/update.newt", &[("self.r = o.length()", "self.r = o.x + 0.5")]);
     let (code, out) = vm.update(&dir.token(), &bad, &["examples/vector3d/v2/scene.newt"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("aborted") && out.contains("validation \"each Vector3D\" failed"), "{out}");
@@ -274,6 +273,213 @@ fn shop_rejected_and_aborted_updates_leave_version_1_serving() {
     assert_eq!(a.cmd("stock paris"), "site paris\n  apple: 7\n  pear: 4");
     assert!(a.cmd("rate 4 apple paris").starts_with("error: usage"), "still version 1");
     assert_eq!(a.cmd("order 1 apple paris"), "ok: 1 apple from paris, 6 left");
+}
+
+// ---------------------------------------------------------------------------------------------
+// shop, update 2: the manager fiber rebooted (seed 000, Figure 6)
+
+const UPDATE2_SCRIPT: &str = "examples/shop/update2/update.newt";
+const UPDATE2_MAIN: &str = "examples/shop/update2/main.newt";
+
+/// A header of the manager's output: version 1 prints `round N` (then each site's status), update
+/// 2 `round N (every P ms): S sites, T in stock` (then one line per site), given as its tail.
+#[derive(Debug, PartialEq)]
+enum Round {
+    V1(u32),
+    V2(u32, String),
+}
+
+impl Round {
+    fn number(&self) -> u32 {
+        match self {
+            Round::V1(n) | Round::V2(n, _) => *n,
+        }
+    }
+}
+
+/// The round header `line` is, if it is one (no answer to a command starts with "round ").
+fn round_header(line: &str) -> Option<Round> {
+    let rest = line.strip_prefix("round ")?;
+    Some(match rest.split_once(' ') {
+        None => Round::V1(rest.parse().ok()?),
+        Some((n, tail)) => Round::V2(n.parse().ok()?, tail.to_string()),
+    })
+}
+
+/// The next round header the manager prints.
+fn next_round(vm: &mut Running, deadline: Instant) -> Round {
+    loop {
+        if let Some(r) = round_header(&vm.next_line(deadline)) {
+            return r;
+        }
+    }
+}
+
+/// Reads the manager's output up to the first header in update 2's format; returns it and the
+/// number of the last version 1 round before it (`last_v1` when there was none in between).
+fn first_v2_round(vm: &mut Running, mut last_v1: u32) -> (u32, String) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match next_round(vm, deadline) {
+            Round::V1(n) => {
+                assert_eq!(n, last_v1 + 1, "version 1's rounds are consecutive");
+                last_v1 = n;
+            }
+            Round::V2(n, tail) => {
+                assert_eq!(n, last_v1 + 1, "the rebooted manager numbers on from round {last_v1}: {tail}");
+                return (n, tail);
+            }
+        }
+    }
+}
+
+/// Waits for a version 1 round header (so that the rounds counted from here are all seen) and
+/// returns its number.
+fn v1_round(vm: &mut Running) -> u32 {
+    match next_round(vm, Instant::now() + WAIT) {
+        Round::V1(n) => n,
+        r => panic!("not version 1's manager: {r:?}"),
+    }
+}
+
+/// Applies update 2 and checks its report.
+fn apply_update2(dir: &Scratch, vm: &Running, version: u32) {
+    let (code, out) = vm.update(&dir.token(), &root().join(UPDATE2_SCRIPT), &[UPDATE2_MAIN]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(&format!("committed (version {version})")) && out.contains("fibers rebooted: 1"), "{out}");
+    assert!(out.contains("functions added: main.site_manager, main.status_line, main.stock_of"), "{out}");
+    assert!(out.contains("functions changed: main.site_manager_main\n"), "only the manager's loop changed: {out}");
+    assert!(out.contains("instances migrated: 0"), "{out}");
+}
+
+/// After update 2: the manager prints round `n` in the new format with `in_stock` units, the
+/// sites' lines `sites`, and its next round (numbered on, nothing in the old format between).
+fn check_v2_rounds(vm: &mut Running, n: u32, tail: &str, in_stock: u32, sites: &[&str]) {
+    assert_eq!(tail, format!("(every 200 ms): 2 sites, {in_stock} in stock"), "the period carried over");
+    for site in sites {
+        vm.wait_line(site, |l| l == *site);
+    }
+    let next = next_round(vm, Instant::now() + WAIT);
+    assert_eq!(next, Round::V2(n + 1, tail.to_string()), "the new loop goes on");
+}
+
+#[test]
+fn shop_update2_reboots_the_manager_while_serving_commands() {
+    let dir = Scratch::new("shop2");
+    let (mut vm, mut a) = start_shop(&dir);
+    let last_v1 = v1_round(&mut vm);
+    let watcher = Watcher::start(&vm.addr);
+    apply_update2(&dir, &vm, 1);
+    watcher.finish(&vm);
+    // The manager restarted in the new loop with its old frame's period and round count.
+    let (n, tail) = first_v2_round(&mut vm, last_v1);
+    check_v2_rounds(&mut vm, n, &tail, 22, &["  paris: apple 7, pear 4", "  lyon: apple 3, plum 8"]);
+    // The stock is unchanged, and the connection opened before the update still works (the
+    // client fibers were not touched); the next round shows an order made now.
+    assert_eq!(a.cmd("stock paris"), "site paris\n  apple: 7\n  pear: 4");
+    assert_eq!(a.cmd("order 2 apple paris"), "ok: 2 apple from paris, 5 left");
+    let mut b = ShopClient::connect(&vm.addr);
+    assert_eq!(b.cmd("order 1 plum lyon"), "ok: 1 plum from lyon, 7 left");
+    assert!(a.cmd("rate 4 apple paris").starts_with("error: usage"), "the model is still version 1's");
+    vm.wait_line("the new stock in the new format", |l| l == "  paris: apple 5, pear 4");
+    vm.wait_line("the new total", |l| l.ends_with("(every 200 ms): 2 sites, 19 in stock"));
+    assert!(vm.errors().is_empty(), "{}", vm.errors());
+}
+
+/// Update 2 uses only what both versions of `model` have, so it applies after update 1 too.
+#[test]
+fn shop_update2_after_update1() {
+    let dir = Scratch::new("shop12");
+    let (mut vm, mut a) = start_shop(&dir);
+    let (code, out) = vm.update(
+        &dir.token(),
+        &root().join("examples/shop/update1/update.newt"),
+        &["examples/shop/update1/model.newt"],
+    );
+    assert!(code == Some(0) && out.contains("committed (version 1)"), "{out}");
+    assert_eq!(a.cmd("rate 4 apple paris"), "ok: apple at paris rated 4.00 (votes: 1), paris rated 4.00");
+    vm.drain();
+    let last_v1 = v1_round(&mut vm);
+    apply_update2(&dir, &vm, 2);
+    let (n, tail) = first_v2_round(&mut vm, last_v1);
+    check_v2_rounds(&mut vm, n, &tail, 22, &["  paris: apple 7, pear 4"]);
+    // Update 1's model is untouched: the marks are still there.
+    assert_eq!(a.cmd("rate 5 apple paris"), "ok: apple at paris rated 4.50 (votes: 2), paris rated 4.50");
+    assert_eq!(a.cmd("stock paris"), "site paris\n  apple: 7\n  pear: 4");
+}
+
+/// And update 1 after update 2: the rebooted manager (whose fiber started in the first script's
+/// code) holds no later update back, and update 1 leaves it running.
+#[test]
+fn shop_update1_after_update2() {
+    let dir = Scratch::new("shop21");
+    let (mut vm, mut a) = start_shop(&dir);
+    let last_v1 = v1_round(&mut vm);
+    apply_update2(&dir, &vm, 1);
+    let (n, _) = first_v2_round(&mut vm, last_v1);
+    let (code, out) = vm.update(
+        &dir.token(),
+        &root().join("examples/shop/update1/update.newt"),
+        &["examples/shop/update1/model.newt"],
+    );
+    assert!(code == Some(0) && out.contains("committed (version 2)"), "{out}");
+    assert!(!out.contains("fibers rebooted"), "{out}");
+    assert_eq!(a.cmd("rate 4 apple paris"), "ok: apple at paris rated 4.00 (votes: 1), paris rated 4.00");
+    assert_eq!(a.cmd("order 1 apple paris"), "ok: 1 apple from paris, 6 left");
+    // Still update 2's loop, numbering on, on the migrated sites.
+    vm.wait_line("the new stock", |l| l == "  paris: apple 6, pear 4");
+    let r = next_round(&mut vm, Instant::now() + WAIT);
+    assert!(matches!(&r, Round::V2(m, tail) if *m > n && tail.ends_with(" 21 in stock")), "{r:?}");
+}
+
+#[test]
+fn shop_failed_update2_leaves_the_manager_in_version_1() {
+    let dir = Scratch::new("shop2-bad");
+    let (mut vm, mut a) = start_shop(&dir);
+    let before = v1_round(&mut vm);
+    let watcher = Watcher::start(&vm.addr);
+    // A reboot call that does not type-check (a local is `any`): rejected, pointing at it.
+    let bad = dir.broken_script(UPDATE2_SCRIPT, &[("frame.local(\"round\") as int", "frame.local(\"round\")")]);
+    let (code, out) = vm.update(&dir.token(), &bad, &[UPDATE2_MAIN]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("rejected") && out.contains("expected int, found any"), "{out}");
+    // A new status line that forgets the stock: the validation catches it before the commit.
+    let main = dir.broken_source(UPDATE2_MAIN, &[("items.push(\"{p.name} {p.stock}\")", "items.push(p.name)")]);
+    let (code, out) = vm.update(&dir.token(), &root().join(UPDATE2_SCRIPT), &[&main.to_string_lossy()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("aborted") && out.contains("validation \"status lines show the stock\" failed"), "{out}");
+    assert!(!out.contains("fibers rebooted"), "{out}");
+    watcher.finish(&vm);
+    // The manager was never rebooted: still version 1's loop, counting on from before.
+    vm.drain();
+    let deadline = Instant::now() + WAIT;
+    let r1 = next_round(&mut vm, deadline);
+    let r2 = next_round(&mut vm, deadline);
+    assert!(matches!(r1, Round::V1(n) if n > before), "{r1:?} after round {before}");
+    assert_eq!(r2, Round::V1(r1.number() + 1));
+    vm.wait_line("version 1's status", |l| l == "site paris");
+    assert_eq!(a.cmd("stock paris"), "site paris\n  apple: 7\n  pear: 4");
+    assert_eq!(a.cmd("order 1 apple paris"), "ok: 1 apple from paris, 6 left");
+    // Nothing was left behind: update 2 itself commits now (as version 1).
+    apply_update2(&dir, &vm, 1);
+    let (n, tail) = first_v2_round(&mut vm, r2.number());
+    check_v2_rounds(&mut vm, n, &tail, 21, &["  paris: apple 6, pear 4"]);
+}
+
+/// The restart call's arguments are evaluated in the staging area, before the commit, so a
+/// runtime error there (a misspelt local) aborts the update and the manager keeps running v1.
+#[test]
+fn shop_update2_whose_reboot_call_fails_is_aborted() {
+    let dir = Scratch::new("shop2-reboot-error");
+    let (mut vm, _a) = start_shop(&dir);
+    let before = v1_round(&mut vm);
+    let bad = dir.broken_script(UPDATE2_SCRIPT, &[("frame.local(\"round\")", "frame.local(\"rounds\")")]);
+    let (code, out) = vm.update(&dir.token(), &bad, &[UPDATE2_MAIN]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("aborted") && out.contains("no local 'rounds'"), "{out}");
+    vm.drain();
+    let r = next_round(&mut vm, Instant::now() + WAIT);
+    assert!(matches!(r, Round::V1(n) if n > before), "{r:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -159,6 +159,10 @@ pub fn report_text(r: &Value) -> String {
     }
     let counts = r.get("counts").unwrap_or(&empty);
     out.push_str(&format!("  instances migrated: {}\n", n(counts, "instances_migrated")));
+    let rebooted = n(counts, "fibers_rebooted");
+    if rebooted > 0 {
+        out.push_str(&format!("  fibers rebooted: {rebooted}\n"));
+    }
     let t = r.get("timings").unwrap_or(&empty);
     out.push_str(&format!(
         "  timings (us): analyse {}, wait {}, pause {}, commit {}\n",
@@ -189,5 +193,18 @@ mod tests {
         assert_eq!(u.modules, vec![("a.b".to_string(), "x".to_string())]);
         assert_eq!(u.timeout, Duration::from_millis(7));
         assert!(u.dry_run && u.script.is_none());
+    }
+
+    /// `newt update` prints the counts as `UpdateReport`'s Display does: rebooted fibers only
+    /// when there are some.
+    #[test]
+    fn report_text_counts() {
+        let r = |rebooted: u64| {
+            json!({"id": 2, "outcome": "committed", "version": 1,
+                   "counts": {"instances_migrated": 3, "fibers_rebooted": rebooted}})
+        };
+        let text = report_text(&r(1));
+        assert!(text.contains("  instances migrated: 3\n  fibers rebooted: 1\n"), "{text}");
+        assert!(!report_text(&r(0)).contains("fibers rebooted"));
     }
 }

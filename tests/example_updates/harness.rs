@@ -35,15 +35,32 @@ impl Scratch {
     /// Writes a copy of `script` (a path from the workspace root) with each (from, to) replacement
     /// applied, and returns the copy's path.
     pub fn broken_script(&self, script: &str, edits: &[(&str, &str)]) -> PathBuf {
-        let mut text = std::fs::read_to_string(root().join(script)).unwrap_or_else(|e| panic!("{script}: {e}"));
-        for (from, to) in edits {
-            assert!(text.contains(from), "{script} no longer contains {from:?}");
-            text = text.replace(from, to);
-        }
         let p = self.0.join("broken.newt");
-        std::fs::write(&p, text).unwrap_or_else(|e| panic!("write: {e}"));
+        std::fs::write(&p, edited(script, edits)).unwrap_or_else(|e| panic!("write: {e}"));
         p
     }
+
+    /// Like `broken_script` for a source file of a new version: the copy keeps the file's name
+    /// (in a directory of its own), so that it is still the module of that name.
+    pub fn broken_source(&self, source: &str, edits: &[(&str, &str)]) -> PathBuf {
+        let name = Path::new(source).file_name().unwrap_or_else(|| panic!("{source} has no file name"));
+        let dir = self.0.join("broken-sources");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        let p = dir.join(name);
+        std::fs::write(&p, edited(source, edits)).unwrap_or_else(|e| panic!("write: {e}"));
+        p
+    }
+}
+
+/// The text of `file` (a path from the workspace root) with each (from, to) replacement applied;
+/// each `from` must occur in it.
+fn edited(file: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    for (from, to) in edits {
+        assert!(text.contains(from), "{file} no longer contains {from:?}");
+        text = text.replace(from, to);
+    }
+    text
 }
 
 impl Drop for Scratch {

@@ -677,6 +677,77 @@ fn reboot_restarts_a_never_returning_fiber_in_the_new_version_with_its_locals() 
     assert_eq!(new_n, old_n + 1, "{log}");
 }
 
+/// The log entries of `label` (`"{label} {n}"`), as their counts.
+fn counts_of(log: &str, label: &str) -> Vec<i64> {
+    log.split(',').filter_map(|e| e.strip_prefix(label)?.strip_prefix(' ')?.parse().ok()).collect()
+}
+
+/// A rebooted fiber restarts through the script's own `upd_reboot_K`, which the next update
+/// removes (a script lives for one update). That frame must not stay at the bottom of the
+/// fiber's stack: it would hold every later update back until its timeout, and `reboot` of the
+/// new entry function would not find the fiber. `back_to_back` requests the next update before
+/// the rebooted fiber has run at all (still in its restart call).
+fn later_updates_after_a_reboot(back_to_back: bool) {
+    let mut app = App::new(TICKER_V1);
+    let run = |app: &mut App| {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(20) {
+            app.vm.step();
+        }
+    };
+    run(&mut app);
+    let v2 = TICKER_V1
+        .replace("fn ticker(label: str) {\n    let n = 0", "fn ticker(label: str, from: int) {\n    let n = from")
+        .replace("\"{label} {n}\"", "\"{label}2 {n}\"")
+        .replace("spawn ticker(\"a\")", "spawn ticker(\"a\", 0)");
+    let reboot = "update app\nreboot ticker => ticker(frame.local(\"label\") as str, frame.local(\"n\") as int)\n";
+    let r = app.update_req(req(&v2, reboot));
+    committed(&r);
+    if !back_to_back {
+        run(&mut app);
+    }
+    // An update of other code, without a script: it removes the first script's code.
+    let v3 = v2.replace("fn describe() -> str = log.join(\",\")", "fn describe() -> str = log.join(\",\") + \",v3\"");
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v3)).timeout(Duration::from_millis(1000)));
+    committed(&r);
+    assert!(r.timings.wait_us < 500_000, "committed at once, not at the timeout: {r}");
+    run(&mut app);
+    // The fiber's stack now starts in `ticker`, as if it had been spawned with it.
+    let bottom = |app: &App| {
+        let ticker = app
+            .vm
+            .fiber_ids()
+            .into_iter()
+            .find(|&id| app.vm.fiber(id).and_then(|f| f.name.as_deref()) == Some("ticker"));
+        let first = ticker.and_then(|id| app.vm.fiber(id)).and_then(|f| f.frames.first().copied());
+        first.and_then(|fr| app.vm.tables().function(fr.func)).map(|f| f.proto.name.clone()).unwrap_or_default()
+    };
+    assert_eq!(bottom(&app), "app.ticker");
+    // Its entry function is the new `ticker`: rebooting that again finds the fiber.
+    let v4 = v3.replace("\"{label}2 {n}\"", "\"{label}4 {n}\"");
+    let r = app.update_req(req(&v4, reboot).timeout(Duration::from_millis(1000)));
+    committed(&r);
+    assert_eq!(r.counts.fibers_rebooted, 1, "{r}");
+    run(&mut app);
+    let log = app.call("describe");
+    assert!(log.ends_with(",v3"), "{log}");
+    // One count throughout: each version goes on from where the previous one stopped.
+    let (a, a2, a4) = (counts_of(&log, "a"), counts_of(&log, "a2"), counts_of(&log, "a4"));
+    assert!(!a.is_empty() && !a2.is_empty() && !a4.is_empty(), "{log}");
+    let all: Vec<i64> = a.iter().chain(&a2).chain(&a4).copied().collect();
+    assert!(all.windows(2).all(|w| w[1] == w[0] + 1), "{log}");
+}
+
+#[test]
+fn a_rebooted_fiber_holds_back_no_later_update() {
+    later_updates_after_a_reboot(false);
+}
+
+#[test]
+fn a_rebooted_fiber_holds_back_no_update_requested_before_it_ran() {
+    later_updates_after_a_reboot(true);
+}
+
 #[test]
 fn reboot_of_a_fiber_waiting_on_a_channel_aborts_and_restores_everything() {
     let src = "

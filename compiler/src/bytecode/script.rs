@@ -73,8 +73,10 @@ pub struct ScriptValidation {
     pub func: FuncId,
 }
 
-/// `reboot F => call`: fibers whose entry function is the running `F` restart with
-/// `func(frame)`, `frame` being a snapshot of their old entry frame.
+/// `reboot F => g(args)`: fibers whose entry function is the running `F` restart as if spawned
+/// with `g(args)` in the new version. `func(frame)` evaluates the arguments (a `List<any>`) from
+/// `frame`, a snapshot of the old entry frame, in the staging area before the commit, so an
+/// error there aborts the update.
 #[derive(Debug, Clone)]
 pub struct ScriptReboot {
     /// `F`'s qualified name.
@@ -82,6 +84,8 @@ pub struct ScriptReboot {
     /// `F`'s global slot in the running version (a VM slot).
     pub slot: u32,
     pub func: FuncId,
+    /// `g`, the new entry function (this image's id).
+    pub callee: FuncId,
 }
 
 /// `remap F` or `remap F { ... }`: live frames of `F` move to its new version. With a block,

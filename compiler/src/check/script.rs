@@ -175,7 +175,10 @@ impl<'a> Checker<'a> {
         for (span, c) in each_spans {
             if out.migrations.iter().any(|mg| mg.lazy && mg.class == c) {
                 let n = self.prog.classes[c.0 as usize].short_name.clone();
-                self.error(span, format!("`validate each {n}` needs eager migration, but {n} is migrated lazily (`migrate lazy`)"));
+                self.error(
+                    span,
+                    format!("`validate each {n}` needs eager migration, but {n} is migrated lazily (`migrate lazy`)"),
+                );
             }
         }
         out.functions = funcs;
@@ -459,18 +462,53 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `reboot F => call`.
+    /// `reboot F => g(args)`: `g` must be a module function of the new version; the compiled
+    /// function evaluates the arguments into a list (see `ScriptReboot`).
     fn check_reboot(&mut self, r: &'a ast::RebootDecl<'a>, m: usize, target_name: &str) -> Option<ScriptReboot> {
         let (function, slot) = self.running_function(&r.function, target_name)?;
         let short = function.rsplit('.').next().unwrap_or("").to_string();
+        let ast::ExprKind::Call { callee, args } = r.call.kind else {
+            self.error(
+                r.call.span,
+                "a reboot restarts the fiber with a call of a module function: `reboot F => g(args)`",
+            );
+            return None;
+        };
+        let target_fn = match callee.kind {
+            ast::ExprKind::Name { ident, .. } => self.modules[m].scope.get(ident.name).copied(),
+            ast::ExprKind::Field { obj, name, .. } => match obj.kind {
+                ast::ExprKind::Name { ident, .. } => match self.modules[m].scope.get(ident.name) {
+                    Some(Def::Module(t)) => self.modules[*t].defs.get(name.name).copied(),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(Def::Func(g)) = target_fn else {
+            self.error(callee.span, "a reboot restarts the fiber with a call of a module function of the new version: `reboot F => g(args)`");
+            return None;
+        };
+        if !self.prog.functions[g.0 as usize].type_params.is_empty() {
+            self.error(callee.span, "a reboot cannot restart a fiber in a generic function");
+            return None;
+        }
+        let params_ty = self.prog.functions[g.0 as usize].params.clone();
+        let gname = self.prog.functions[g.0 as usize].name.clone();
+        if params_ty.len() != args.len() {
+            let want = super::calls::plural(params_ty.len(), "argument");
+            self.error(r.call.span, format!("{gname} takes {want}, found {}", args.len()));
+            return None;
+        }
         let fname = format!("{SCRIPT_MODULE}.<reboot {short}>");
-        let call = r.call;
         let params = [("frame", Type::Frame, r.function.span)];
-        let func = self.script_fn(fname, &params, Type::Void, r.span, m, |c| {
-            let e = c.check_expr(call, None);
-            hir::Block { stmts: vec![hir::Stmt::Expr(e)] }
+        let list_ty = Type::List(Box::new(Type::Any));
+        let func = self.script_fn(fname, &params, list_ty.clone(), r.span, m, |c| {
+            let vals = args.iter().zip(&params_ty).map(|(a, t)| c.check_expr_as(a, t)).collect();
+            let list = super::expr::mk(hir::ExprKind::List(vals), list_ty, r.call.span);
+            hir::Block { stmts: vec![hir::Stmt::Return { value: Some(list), span: r.call.span }] }
         });
-        Some(ScriptReboot { function, slot, func })
+        Some(ScriptReboot { function, slot, func, callee: g })
     }
 
     /// `remap F` or `remap F { ... }`: the block sees the new `F`'s locals (by name, first

@@ -51,19 +51,20 @@ impl Vm {
         let mut script_swaps = Vec::new();
         let result = match swapped {
             Ok(()) => self.run_new_code(&migrated, &staged.inits).and_then(|()| {
-                self.run_script(plan, &migrated, &mut old_tables, &mut script_swaps)?;
+                let restarts = self.run_script(plan, &migrated, &mut old_tables, &mut script_swaps, reboots)?;
                 check_filled(self, &migrated)?;
-                self.run_app_validations()
+                self.run_app_validations()?;
+                Ok(restarts)
             }),
             Err(e) => Err(e),
         };
         match result {
-            Ok(()) => {
+            Ok(restarts) => {
                 let t1 = Instant::now();
                 // The old objects now sit, unreferenced, in the staging handles: the next
                 // collection frees them (freeing them here would lengthen the pause).
                 self.roots.truncate(roots_before);
-                let rebooted = self.reboot_fibers(reboots);
+                let rebooted = self.reboot_fibers(restarts);
                 let dsu = &mut self.dsu;
                 dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
                 dsu.removed_classes.extend(plan.removed_classes.iter().copied());

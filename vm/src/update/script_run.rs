@@ -17,6 +17,7 @@
 use super::analyse::Plan;
 use super::migrate::Migrated;
 use super::old_view::OldWorld;
+use super::reboot::{RebootFiber, Restart};
 use crate::globals::Tables;
 use crate::heap::{Handle, Obj};
 use crate::value::Value;
@@ -28,8 +29,9 @@ use newt_compiler::types::{ClassId, FuncId};
 #[derive(Debug, Clone)]
 pub(crate) struct ScriptPlan {
     pub proto: ScriptProto,
-    /// (the running function whose fibers restart, the function they restart with).
-    pub reboots: Vec<(FuncId, FuncId)>,
+    /// (the running function whose fibers restart, the function computing the restart call's
+    /// arguments, the new entry function).
+    pub reboots: Vec<(FuncId, FuncId, FuncId)>,
 }
 
 /// Checks what the engine can run of a translated script section and resolves its reboots.
@@ -42,25 +44,26 @@ pub(crate) fn resolve(vm: &Vm, proto: ScriptProto) -> Result<ScriptPlan, String>
             Some(GlobalKind::Function(f)) => *f,
             _ => return Err(format!("`reboot {}`: the running program has no such function", r.function)),
         };
-        reboots.push((old, r.func));
+        reboots.push((old, r.func, r.callee));
     }
     Ok(ScriptPlan { proto, reboots })
 }
 
 impl Vm {
-    /// Runs the script's parts (see the module docs). `old_tables` are the running tables, lent
-    /// to the `old.` view for the duration; `swaps` receives every identity-passing swap made,
-    /// for the abort path.
+    /// Runs the script's parts (see the module docs), then evaluates the restart calls of the
+    /// fibers it reboots. `old_tables` are the running tables, lent to the `old.` view for the
+    /// duration; `swaps` receives every identity-passing swap made, for the abort path.
     pub(crate) fn run_script(
         &mut self,
         plan: &Plan,
         migrated: &Migrated,
         old_tables: &mut Tables,
         swaps: &mut Vec<(Handle, Handle)>,
-    ) -> Result<(), String> {
-        let Some(sp) = plan.script.as_ref() else { return Ok(()) };
+        reboots: Vec<RebootFiber>,
+    ) -> Result<Vec<Restart>, String> {
+        let Some(sp) = plan.script.as_ref() else { return Ok(Vec::new()) };
         self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &migrated.pairs));
-        let r = self.run_script_parts(&sp.proto, migrated, swaps);
+        let r = self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots));
         if let Some(w) = self.dsu.old_world.take() {
             *old_tables = w.tables;
         }
@@ -147,7 +150,7 @@ impl Vm {
 
     /// Calls staged function `f` with `args` outside any fiber; a runtime error becomes its
     /// one-line message.
-    fn call_staged(&mut self, f: FuncId, args: &[Value]) -> Result<Value, String> {
+    pub(crate) fn call_staged(&mut self, f: FuncId, args: &[Value]) -> Result<Value, String> {
         let current = self.current.take();
         let r = self.invoke(Value::Func(f), args);
         self.current = current;

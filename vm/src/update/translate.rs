@@ -89,6 +89,7 @@ pub(crate) fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gm
         }
         for r in &mut sc.reboots {
             r.func = f(r.func);
+            r.callee = f(r.callee);
         }
         for r in &mut sc.remaps {
             r.func = r.func.map(f);
