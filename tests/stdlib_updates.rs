@@ -464,3 +464,124 @@ fn write(path: &Path, text: &str) -> PathBuf {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path.to_path_buf()
 }
+
+// ---------------------------------------------------------------------------------------------
+// examples/deque: std.collections updated live (Deque gains a field and methods)
+
+/// The lengths a version-1 or version-2 line of examples/deque shows: (tick, jobs, orders,
+/// recent, peaks when version 2).
+type DequeLine = (u32, u32, u32, u32, Option<(u32, u32, u32)>);
+
+/// Parses `tick N: jobs J, orders O, recent R` or its version-2 form with `(peak P)` after each.
+fn deque_line(l: &str) -> Option<DequeLine> {
+    let rest = l.strip_prefix("tick ")?;
+    let (tick, rest) = rest.split_once(": ")?;
+    let nums: Vec<u32> =
+        rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+    let tick = tick.parse().ok()?;
+    match nums.as_slice() {
+        [j, o, r] => Some((tick, *j, *o, *r, None)),
+        [j, pj, o, po, r, pr] => Some((tick, *j, *o, *r, Some((*pj, *po, *pr)))),
+        _ => None,
+    }
+}
+
+/// What examples/deque's worker holds after tick `t`: (jobs, orders, recent) lengths.
+fn deque_state(t: u32) -> (u32, u32, u32) {
+    (t - t / 3, t / 3, (t / 3).min(4))
+}
+
+/// The peaks version 2 shows at tick `m` when the update committed after tick `u`: each deque
+/// starts from its length at the update (the migration), then every push raises it when the
+/// deque is longer than ever (`recent` briefly holds 5 before its oldest is dropped).
+fn deque_peaks(u: u32, m: u32) -> (u32, u32, u32) {
+    let (mut j, mut o, mut r) = deque_state(u);
+    let (mut pj, mut po, mut pr) = (j, o, r);
+    for t in u + 1..=m {
+        j += 1;
+        pj = pj.max(j);
+        if t % 3 == 0 {
+            j -= 1;
+            r += 1;
+            pr = pr.max(r);
+            o += 1;
+            po = po.max(o);
+        }
+        if r > 4 {
+            r -= 1;
+        }
+    }
+    (pj, po, pr)
+}
+
+/// Reads version-1 lines until tick `at`, checking each against the worker's logic.
+fn deque_v1_until(vm: &mut Running, at: u32) -> u32 {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let l = vm.next_line(deadline);
+        let Some((t, j, o, r, peaks)) = deque_line(&l) else { continue };
+        assert!(peaks.is_none(), "version 2 before the update: {l}");
+        assert_eq!((j, o, r), deque_state(t), "{l}");
+        if t >= at {
+            return t;
+        }
+    }
+}
+
+#[test]
+fn deque_gains_a_field_while_deques_live_in_globals_fields_and_stacks() {
+    let dir = Scratch::new("deque");
+    let mut vm = Running::start("deque/main.newt", &["100000", "15"], &dir.token(), false);
+    let seen = deque_v1_until(&mut vm, 8);
+    let script = root().join("examples/deque/v2/update.newt");
+    let paths = ["examples/deque/v2/std/collections.newt", "examples/deque/v2/main.newt"];
+    let (code, report) = vm.update(&dir.token(), &script, &paths);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("committed"), "{report}");
+    // The three live deques: the global `jobs`, `desk.orders`, and the worker's local `recent`.
+    assert!(report.contains("instances migrated: 3"), "{report}");
+    assert!(report.contains("std.collections.Deque"), "{report}");
+    // Every tick is printed once: the last version-1 tick, then version 2 from the next one.
+    let deadline = Instant::now() + WAIT;
+    let mut last_v1 = seen;
+    let first_v2 = loop {
+        let l = vm.next_line(deadline);
+        let Some(line) = deque_line(&l) else { continue };
+        if line.4.is_some() {
+            break line;
+        }
+        assert_eq!((line.1, line.2, line.3), deque_state(line.0), "{l}");
+        last_v1 = line.0;
+    };
+    let (m, j, o, r, peaks) = first_v2;
+    assert_eq!(m, last_v1 + 1, "tick {m} after version 1's {last_v1}");
+    assert_eq!((j, o, r), deque_state(m), "the deques kept their elements");
+    assert_eq!(peaks, Some(deque_peaks(last_v1, m)), "tick {m}");
+    // The new code keeps the field right from then on.
+    for _ in 0..6 {
+        let l = vm.next_line(deadline);
+        let (t, j, o, r, peaks) = deque_line(&l).unwrap_or_else(|| panic!("not a tick: {l}"));
+        assert_eq!((j, o, r), deque_state(t), "{l}");
+        assert_eq!(peaks, Some(deque_peaks(last_v1, t)), "{l}");
+    }
+}
+
+#[test]
+fn deque_update_with_a_wrong_migration_is_aborted_and_version_1_goes_on() {
+    let dir = Scratch::new("deque-abort");
+    let mut vm = Running::start("deque/main.newt", &["100000", "15"], &dir.token(), false);
+    let at = deque_v1_until(&mut vm, 5);
+    let bad = dir.broken_script("examples/deque/v2/update.newt", &[("self.most = o.len()", "self.most = o.len() + 1")]);
+    let paths = ["examples/deque/v2/std/collections.newt", "examples/deque/v2/main.newt"];
+    let (_, report) = vm.update(&dir.token(), &bad, &paths);
+    assert!(report.contains("aborted"), "{report}");
+    assert!(report.contains("validation \"each Deque\" failed"), "{report}");
+    // Version 1 goes on, every tick in order, with its deques intact.
+    let next = deque_v1_until(&mut vm, at + 4);
+    assert!(next >= at + 4);
+    // The real update still commits afterwards.
+    let script = root().join("examples/deque/v2/update.newt");
+    let (code, report) = vm.update(&dir.token(), &script, &paths);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("committed"), "{report}");
+}
