@@ -18,6 +18,9 @@
 //! - `v3/*.newt`, `update3.newt` (optional): a third version applied after version 2 committed,
 //!   with `outcome3:`, `after3:` and `reason3:` in `expect`.
 //!
+//! The diagnostics of every rejected scenario are also an `insta` snapshot
+//! (`vm/tests/snapshots/script_scenarios__NAME.snap`).
+//!
 //! Every scenario that does not commit must leave the program exactly as it was: the digest of
 //! every global and class, and the probe, are compared before and after. A committed scenario's
 //! probe is also taken again after a second, script-less update to version 2 (the script leaves
@@ -184,6 +187,13 @@ fn run(dir: &Path) -> Result<(), Failed> {
         if shown.contains(&d) {
             return Err(format!("the report must not mention {d:?}:\n{shown}").into());
         }
+    }
+    // The rendered diagnostics of every rejected script are snapshots: their wording, positions
+    // and source lines are reviewed like code (vm/tests/snapshots/).
+    if outcome == "rejected" && !report.diagnostics.is_empty() {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let settings = insta::Settings::clone_current();
+        settings.bind(|| insta::assert_snapshot!(name, report.diagnostics.clone()));
     }
     if let Some(n) = get("migrated") {
         if report.counts.instances_migrated.to_string() != n {

@@ -155,7 +155,18 @@ impl Vm {
         let r = self.invoke(Value::Func(f), args);
         self.current = current;
         r.map_err(|e| {
-            let at = e.trace.first().map(|t| format!(" (in {} line {})", t.function, t.line)).unwrap_or_default();
+            // Where it happened, as the user wrote it: the script's blocks by what they are
+            // (`migrate Vector3D`), with the file and line.
+            let at = e
+                .trace
+                .first()
+                .map(|t| {
+                    let own = format!("{}.", newt_compiler::check::SCRIPT_MODULE);
+                    let name = t.function.strip_prefix(&own).unwrap_or(&t.function);
+                    let name = name.strip_prefix('<').and_then(|n| n.strip_suffix('>')).unwrap_or(name);
+                    format!(" (in {name} at {}:{})", t.path, t.line)
+                })
+                .unwrap_or_default();
             format!("runtime error in the update script: {}{at}", e.error.msg)
         })
     }
