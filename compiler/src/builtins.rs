@@ -321,6 +321,28 @@ define_builtins! {
     DsuOldGlobal = (None, "__dsu_old_global", "fn(int) -> any");
     /// Calls the running version's function in global slot `slot`, in the running version.
     DsuOldCall = (None, "__dsu_old_call", "fn(int, List<any>) -> any");
+    // ---- std.dsu's Object views (reusable policies; implemented in the VM's `update/reflect.rs`) ----
+    // Each takes a view as `dsu.Object` holds it: (target, view number); see dsu.newt.
+    /// The qualified class name of the viewed object.
+    DsuObjectClass = (None, "__dsu_object_class", "fn(any, int) -> str");
+    /// The class name as written.
+    DsuObjectShortName = (None, "__dsu_object_short_name", "fn(any, int) -> str");
+    /// The class and its superclasses, qualified, nearest first.
+    DsuObjectClasses = (None, "__dsu_object_classes", "fn(any, int) -> List<str>");
+    /// Field names in layout order.
+    DsuObjectFields = (None, "__dsu_object_fields", "fn(any, int) -> List<str>");
+    /// Whether the object has a field of this name.
+    DsuObjectHas = (None, "__dsu_object_has", "fn(any, int, str) -> bool");
+    /// A field's declared type as written (qualified class names).
+    DsuObjectFieldType = (None, "__dsu_object_field_type", "fn(any, int, str) -> str");
+    /// The qualified name of the class declaring a field.
+    DsuObjectDeclaredIn = (None, "__dsu_object_declared_in", "fn(any, int, str) -> str");
+    /// A field's value; runtime error for a wrong name or a field without a value yet.
+    DsuObjectGet = (None, "__dsu_object_get", "fn(any, int, str) -> any");
+    /// Stores into a field; runtime error for a wrong name, a value of the wrong type, an old view.
+    DsuObjectSet = (None, "__dsu_object_set", "fn(any, int, str, any)");
+    /// Makes a migration's new object an instance of another class of the updated module.
+    DsuObjectBecome = (None, "__dsu_object_become", "fn(any, int, str)");
 }
 
 #[cfg(test)]

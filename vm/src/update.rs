@@ -17,8 +17,9 @@
 // validate: system validations outside the script (no reference to removed code) and the
 // application validations of `dsu.add_validation`.
 // prepare: compiling the new version off the VM thread. reboot: `reboot F => call`. `dsu.hold`
-// and passive fibers are holders in `safepoint`. Not yet: remap, lazy migration, migration
-// policies (`migrate C = ...`).
+// and passive fibers are holders in `safepoint`. reflect: `dsu.Object` views and
+// `Vm::apply_policy`, which runs one reusable policy (`migrate C = ...`) on one object. Not yet:
+// remap, lazy migration.
 pub mod analyse;
 pub mod commit;
 pub mod control;
@@ -29,7 +30,7 @@ pub(crate) mod natives;
 pub(crate) mod old_view;
 pub mod prepare;
 mod reboot;
-mod reflect;
+pub(crate) mod reflect;
 pub mod report;
 mod running;
 pub mod safepoint;

@@ -46,6 +46,8 @@ impl Vm {
         let migrated = build_instances(self, plan);
         let t0 = Instant::now();
         let mut old_tables = std::mem::replace(&mut self.tables, staged.tables);
+        // Policies' old views read old objects with the running layouts (`reflect.rs`).
+        self.dsu.reflect.old_classes = old_tables.classes.clone();
         let (done, swapped) = swap_all(self, &migrated);
         let mut commit_us = t0.elapsed().as_micros() as u64;
         let mut script_swaps = Vec::new();
@@ -58,6 +60,7 @@ impl Vm {
             }),
             Err(e) => Err(e),
         };
+        self.dsu.reflect.old_classes.clear();
         match result {
             Ok(restarts) => {
                 let t1 = Instant::now();

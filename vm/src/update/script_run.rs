@@ -92,7 +92,7 @@ impl Vm {
                     let policy = self.call_staged(*func, &[])?;
                     self.roots.push(policy);
                     for h in of_class(self, m.from) {
-                        if let Some(r) = self.run_policy(policy, h)? {
+                        if let Some(r) = self.run_policy(policy, h, &sp.target)? {
                             self.pass_identity(h, r, swaps)?;
                         }
                     }
@@ -143,9 +143,9 @@ impl Vm {
 
     /// Applies a `dsu.Policy` to migrated object `h`: `Some(replacement)` when the policy made
     /// the object become another one.
-    fn run_policy(&mut self, policy: Value, h: Handle) -> Result<Option<Handle>, String> {
+    fn run_policy(&mut self, policy: Value, h: Handle, module: &str) -> Result<Option<Handle>, String> {
         let old = self.dsu.old_world.as_mut().map(|w| w.old_handle(h)).unwrap_or(h);
-        super::reflect::apply_policy(self, policy, old, h)
+        self.apply_policy(policy, old, h, module)
     }
 
     /// Calls staged function `f` with `args` outside any fiber; a runtime error becomes its

@@ -64,6 +64,9 @@ pub struct DsuState {
     pub(crate) gate_ticks: i32,
     /// Reports of dry runs and of requests refused as malformed (not part of the history).
     pub(crate) unrecorded: Vec<UpdateReport>,
+    /// `dsu.Object` views of the policy being applied, and the running layouts while staging
+    /// (`reflect.rs`).
+    pub(crate) reflect: super::reflect::ReflectState,
 }
 
 impl DsuState {
