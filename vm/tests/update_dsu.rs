@@ -168,7 +168,10 @@ fn fibers_keep_running_while_dsu_apply_compiles() {
     // update (50 ms timeout) is held back by it; once it has returned, the next one commits.
     // (A fiber stopped at the entry of an affected function, not yet started, is moved to the
     // new version instead: `update_engine.rs`, `a_fiber_not_yet_started_enters_the_new_version`.)
-    let main = FIBERS_MAIN.replace("    time.sleep(5)\n", "");
+    // `time.sleep(0)` lets the blocker run (and park inside `lib.block`) before the request:
+    // without it, whether it gets there before the compilation aside ends is a race with the
+    // machine's load.
+    let main = FIBERS_MAIN.replace("    time.sleep(5)\n", "    time.sleep(0)\n");
     let lib_v1 = format!("{LIB_V1}\nfn block(d: Chan<int>) {{\n    let x = d.recv()\n}}\n");
     let lib_v2 = format!("{LIB_V2}\nfn block(d: Chan<int>) {{\n    let y = d.recv()\n    print(\"new block\")\n}}\n");
     let dir = tree("entry", &[("main.newt", &main), ("lib.newt", &lib_v1), ("v2/lib.newt", &lib_v2)]);

@@ -348,7 +348,33 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         .map(|(i, _)| (fmap[i].0, image.functions[i].arity))
         .collect();
 
-    // Classes.
+    // Classes. A class is affected when its layout changed or its superclass's did (updates.md,
+    // "Words"): its instances are rebuilt even when their own slots line up.
+    let own_layout_changed: Vec<bool> = image
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match t.classes.get(cmap[i].0 as usize).filter(|_| matched_c.contains(&cmap[i].0)) {
+            Some(o) => {
+                o.superclass != c.superclass
+                    || o.fields.len() != c.fields.len()
+                    || o.fields.iter().zip(&c.fields).any(|(a, b)| a.name != b.name || a.static_ty != b.static_ty)
+            }
+            None => true,
+        })
+        .collect();
+    let index_of: HashMap<u32, usize> = cmap.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
+    let layout_changed = |i: usize| {
+        let mut cur = Some(i);
+        for _ in 0..=image.classes.len() {
+            let Some(k) = cur else { return false };
+            if own_layout_changed[k] {
+                return true;
+            }
+            cur = image.classes[k].superclass.and_then(|s| index_of.get(&s.0).copied());
+        }
+        false
+    };
     let mut class_actions = Vec::with_capacity(image.classes.len());
     let mut migrations = Vec::new();
     for (i, c) in image.classes.iter().enumerate() {
@@ -358,9 +384,7 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
             changes.classes.added.push(c.name.clone());
             continue;
         };
-        let same_layout = o.superclass == c.superclass
-            && o.fields.len() == c.fields.len()
-            && o.fields.iter().zip(&c.fields).all(|(a, b)| a.name == b.name && a.static_ty == b.static_ty);
+        let same_layout = !layout_changed(i);
         let same_rest = o.fields.iter().zip(&c.fields).all(|(a, b)| a.default == b.default && a.ty == b.ty)
             && o.type_params == c.type_params
             && o.method_types == c.method_types
