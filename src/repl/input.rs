@@ -286,7 +286,7 @@ impl Repl {
                 // The fiber raises the error the next time it runs: at once when it is runnable,
                 // when it wakes when it is parked.
                 interrupted = true;
-                if let Some(f) = self.vm.fiber_mut(fiber) {
+                if let Some(f) = self.vm.stopped().as_mut().and_then(|w| w.fiber_mut(fiber)) {
                     f.pending_error = Some(newt_vm::RtError::new("interrupted"));
                 }
             }

@@ -19,10 +19,11 @@
 //! - [`Vm::step`] runs one scheduler turn and returns [`Step`]: the embedder (REPL, update engine,
 //!   tests) interleaves its own work between turns.
 //! - Update-engine hooks (`update.rs`): [`Vm::request_stop`] / [`Vm::stop_handle`] (stop the world
-//!   at the next update point; [`Step::Stopped`]), [`Vm::fiber_ids`] / [`Vm::fiber_mut`] (frames as
-//!   data), [`Vm::instances_of`], [`Vm::become_all`], [`Vm::tables_mut`] / [`Vm::add_function`] /
-//!   [`Vm::replace_function`] / [`Vm::replace_class`] / [`Vm::set_global`] (swap code and state),
-//!   [`Vm::invoke`] (run Newt code to completion from Rust), [`Vm::collect`], [`Vm::root`].
+//!   at the next update point; [`Step::Stopped`]), [`Vm::fiber_ids`] / [`Vm::fiber`] (frames as
+//!   data), [`Vm::instances_of`], [`Vm::invoke`] (run Newt code to completion from Rust),
+//!   [`Vm::collect`], [`Vm::root`]; and [`Vm::stopped`], the stopped world ([`Stopped`]) on which
+//!   the mutators of the running image live: `heap_mut`, `tables_mut`, `fiber_mut`, `become_all`,
+//!   `add_function` / `replace_function` / `replace_class` / `set_global` (swap code and state).
 //!
 //! # Code map
 //!
@@ -88,7 +89,8 @@ pub use fiber::{Fiber, FiberId, Frame, Status, Wait};
 pub use heap::{Handle, Heap, Obj};
 pub use output::{Io, SharedBuf};
 pub use update::{
-    ChangeSet, Changes, Counts, Holder, ModuleSource, Outcome, Timings, UpdateReport, UpdateRequest, DEFAULT_TIMEOUT,
+    ChangeSet, Changes, Counts, Holder, ModuleSource, Outcome, Stopped, Timings, UpdateReport, UpdateRequest,
+    DEFAULT_TIMEOUT,
 };
 pub use value::Value;
 pub use vm::{RunOutcome, Step, Vm, VmOptions, EXIT_RUNTIME_ERROR, MAX_FRAMES, SLICE};

@@ -24,37 +24,31 @@ pub mod analyse;
 pub mod commit;
 pub mod control;
 pub mod driver;
-mod layout;
-pub mod migrate;
 pub(crate) mod natives;
-pub(crate) mod old_view;
 pub mod prepare;
 mod reboot;
-pub(crate) mod reflect;
 pub mod report;
-mod running;
-pub mod safepoint;
-mod script_run;
-pub mod staging;
+pub mod stage;
 mod state;
-mod translate;
-mod validate;
+pub mod validate;
+pub mod wait;
+pub mod world;
 
 pub use analyse::{UpdateRequest, DEFAULT_TIMEOUT};
 pub use report::{ChangeSet, Changes, Counts, Outcome, Timings, UpdateReport};
-pub use safepoint::Holder;
 pub use state::{DsuState, ModuleSource};
+pub use wait::Holder;
+pub use world::Stopped;
 
 use crate::error::{Ctl, ErrorReport, RtError};
 use crate::fiber::{Fiber, FiberId};
-use crate::globals::{RtClass, Tables};
-use crate::heap::{BecomeError, Handle, Heap};
-use crate::load::make_function;
+use crate::globals::Tables;
+use crate::heap::{Handle, Heap};
 use crate::value::Value;
-use crate::verify::{verify_function, VerifyEnv};
+use crate::verify::VerifyEnv;
 use crate::vm::Vm;
-use newt_compiler::bytecode::{CaptureSrc, FuncProto, ProtoKind};
-use newt_compiler::types::{ClassId, FuncId};
+use newt_compiler::bytecode::{CaptureSrc, ProtoKind};
+use newt_compiler::types::ClassId;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -92,19 +86,9 @@ impl Vm {
         &self.heap
     }
 
-    /// The heap, mutable: only between steps.
-    pub fn heap_mut(&mut self) -> &mut Heap {
-        &mut self.heap
-    }
-
     /// The function, class and global tables.
     pub fn tables(&self) -> &Tables {
         &self.tables
-    }
-
-    /// The tables, mutable: swap entries only between steps (see `globals.rs` for the rules).
-    pub fn tables_mut(&mut self) -> &mut Tables {
-        &mut self.tables
     }
 
     /// Every fiber that has not been collected, by id.
@@ -119,19 +103,9 @@ impl Vm {
         self.sched.fibers.get(&id).map(|b| &**b)
     }
 
-    /// A fiber's record, mutable: frames may be rewritten (remap) or cleared (reboot) between steps.
-    pub fn fiber_mut(&mut self, id: FiberId) -> Option<&mut Fiber> {
-        self.sched.fibers.get_mut(&id).map(|b| &mut **b)
-    }
-
     /// The main fiber.
     pub fn main_fiber(&self) -> Option<FiberId> {
         self.sched.main
-    }
-
-    /// Bulk `become` (O(pairs)): afterwards every reference to each `old` reaches its `new`.
-    pub fn become_all(&mut self, pairs: &[(Handle, Handle)]) -> Result<(), BecomeError> {
-        self.heap.become_all(pairs)
     }
 
     /// Live instances of `class` (and of its subclasses when `subclasses` is set).
@@ -147,38 +121,6 @@ impl Vm {
     /// The value in global slot `slot`.
     pub fn global(&self, slot: u32) -> Option<Value> {
         self.tables.globals.get(slot as usize).copied()
-    }
-
-    /// Stores into global slot `slot`; false when there is no such slot.
-    pub fn set_global(&mut self, slot: u32, v: Value) -> bool {
-        self.tables.set_global(slot, v)
-    }
-
-    /// Verifies and appends a function; returns its id.
-    pub fn add_function(&mut self, proto: FuncProto) -> Result<FuncId, String> {
-        let depth = verify_function(&proto, &self.tables as &dyn VerifyEnv)?;
-        let id = FuncId(self.tables.functions.len() as u32);
-        let f = make_function(id, proto, depth, &self.tables.root_module.clone(), &mut self.heap);
-        self.tables.push_function(f);
-        Ok(id)
-    }
-
-    /// Verifies a function and installs it under an existing id: every future call of that id
-    /// (through global slots, vtables, function values) runs it; frames already running the old
-    /// version keep it.
-    pub fn replace_function(&mut self, id: FuncId, proto: FuncProto) -> Result<(), String> {
-        if id.0 as usize >= self.tables.functions.len() {
-            return Err(format!("no function {}", id.0));
-        }
-        let depth = verify_function(&proto, &self.tables as &dyn VerifyEnv)?;
-        let f = make_function(id, proto, depth, &self.tables.root_module.clone(), &mut self.heap);
-        self.tables.replace_function(f);
-        Ok(())
-    }
-
-    /// Replaces a class definition (same id).
-    pub fn replace_class(&mut self, class: RtClass) -> bool {
-        self.tables.replace_class(class)
     }
 
     /// Runs `f(args)` to completion from Rust, on the VM's stack but outside any fiber, with

@@ -62,7 +62,11 @@ fn old_and_new(vm: &mut Vm, image_slot: u32) -> (Handle, Handle) {
         Obj::Instance(i) => i.class,
         o => panic!("unexpected {o:?}"),
     };
-    let new = vm.heap_mut().alloc(Obj::Instance(Instance { class, fields: vec![Value::Int(42)].into_boxed_slice() }));
+    let new = vm
+        .stopped()
+        .expect("between steps")
+        .heap_mut()
+        .alloc(Obj::Instance(Instance { class, fields: vec![Value::Int(42)].into_boxed_slice() }));
     (old, new)
 }
 
@@ -72,7 +76,7 @@ fn check(collect_after: bool) {
     let (mut vm, out, err) = vm_with_output(image, "");
     until_parked(&mut vm);
     let (old, new) = old_and_new(&mut vm, slot);
-    vm.become_all(&[(old, new)]).expect("become");
+    vm.stopped().expect("between steps").become_all(&[(old, new)]).expect("become");
     assert!(vm.heap().same(old, new));
     if collect_after {
         vm.collect();

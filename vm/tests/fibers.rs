@@ -225,7 +225,7 @@ fn rust_code_reads_and_rewrites_a_parked_fibers_frames() {
     assert_eq!(names, ["t.worker", "std.time.sleep"]);
     // Rewrite the parameter `a` of the worker's frame (local 0 at its base).
     let base = fiber.frames[0].base as usize;
-    vm.fiber_mut(worker).expect("worker").stack[base] = Value::Int(99);
+    vm.stopped().expect("between steps").fiber_mut(worker).expect("worker").stack[base] = Value::Int(99);
     assert_eq!(vm.run().exit_code, 0);
     assert_eq!(out.text(), "99\n");
 }

@@ -45,8 +45,9 @@ fn new_function_in_the_global_slot_is_called_next_time() {
     let slot = image.global_slot("t.version").expect("slot");
     let (mut vm, out, _) = vm_with_output(image, "");
     until_parked(&mut vm);
-    let v2 = vm.add_function(version_returning(&vm, 2)).expect("verified");
-    assert!(vm.set_global(slot, Value::Func(v2)));
+    let proto = version_returning(&vm, 2);
+    let v2 = vm.stopped().expect("between steps").add_function(proto).expect("verified");
+    assert!(vm.stopped().expect("between steps").set_global(slot, Value::Func(v2)));
     assert_eq!(vm.run().exit_code, 0);
     assert_eq!(out.text(), "1\n2\n2\n2\n");
 }
@@ -57,7 +58,8 @@ fn replacing_a_function_in_place_is_seen_by_every_caller() {
     let id = image.function_named("t.version").expect("id");
     let (mut vm, out, _) = vm_with_output(image, "");
     until_parked(&mut vm);
-    vm.replace_function(id, version_returning(&vm, 3)).expect("verified");
+    let proto = version_returning(&vm, 3);
+    vm.stopped().expect("between steps").replace_function(id, proto).expect("verified");
     vm.run();
     assert_eq!(out.text(), "1\n3\n3\n3\n");
 }
@@ -87,8 +89,9 @@ fn a_busy_loop_sees_the_swap_between_slices() {
     for _ in 0..3 {
         assert_eq!(vm.step(), Step::Running);
     }
-    let v2 = vm.add_function(version_returning(&vm, 2)).expect("verified");
-    vm.set_global(slot, Value::Func(v2));
+    let proto = version_returning(&vm, 2);
+    let v2 = vm.stopped().expect("between steps").add_function(proto).expect("verified");
+    vm.stopped().expect("between steps").set_global(slot, Value::Func(v2));
     vm.run();
     assert_eq!(out.text(), "true\n300000\n");
 }
@@ -100,7 +103,7 @@ fn a_malformed_replacement_is_refused() {
     let (mut vm, _, _) = vm_with_output(image, "");
     let mut p = version_returning(&vm, 1);
     p.code = vec![Op::Return];
-    let err = vm.replace_function(id, p).expect_err("refused");
+    let err = vm.stopped().expect("between steps").replace_function(id, p).expect_err("refused");
     assert!(err.contains("needs 1 operands"), "{err}");
 }
 

@@ -3,8 +3,8 @@
 //! a way to install an extra event source, so a control request can wake the scheduler while
 //! every fiber sleeps.
 
-use super::state::ModuleSource;
 use crate::sched::EventSource;
+use crate::update::state::ModuleSource;
 use crate::vm::Vm;
 
 impl Vm {

@@ -1,38 +1,29 @@
-//! The engine's entry points: [`Vm::update`] for embedders (tests, the control port, the REPL),
-//! and the request/poll pair behind `std.dsu`'s `apply` (the requesting fiber polls between short
-//! sleeps, so it is parked — at an update point — while it waits).
+//! The engine's entry points, and the one place that runs the steps in order: a request is
+//! prepared (here, or on another thread while the program runs: `prepare`), analysed into a
+//! `Plan` (`analyse`), waits for its safe point as `Pending` (`wait`), then the pause stages,
+//! validates and commits or aborts it (`commit::pause` over `stage`, `validate`, `commit`), and
+//! the outcome becomes its report (`report`).
 //!
-//! One update at a time: a request made while another is pending is aborted at once.
+//! [`Vm::update`] is for embedders (tests, the control port, the REPL); the request/poll pair is
+//! behind `std.dsu`'s `apply` (the requesting fiber polls between short sleeps, so it is parked —
+//! at an update point — while it waits). One update at a time: a request made while another is
+//! pending is aborted at once.
 
-use super::analyse::{analyse, Plan, Rejection, UpdateRequest};
-use super::report::{ChangeSet, Counts, Outcome, Timings, UpdateReport};
-use super::safepoint::{holders, Holder};
-use crate::fiber::FiberId;
+use crate::update::analyse::{analyse, Rejection, UpdateRequest};
+use crate::update::report::{ChangeSet, Counts, Outcome, Timings, UpdateReport};
+use crate::update::wait::{holders, WaitState};
 use crate::vm::{Step, Vm};
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// An update whose new version is being compiled on another thread (`dsu.apply`).
 #[derive(Debug)]
 pub(crate) struct Compiling {
     pub id: u64,
     pub req: UpdateRequest,
-    pub rx: std::sync::mpsc::Receiver<Result<super::prepare::Prepared, Rejection>>,
+    pub rx: std::sync::mpsc::Receiver<Result<crate::update::prepare::Prepared, Rejection>>,
     /// `dsu.version()` when the compilation started: a commit since then makes it stale.
     pub base_version: u64,
     pub started: Instant,
-}
-
-/// An analysed update waiting for its safe point.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    pub id: u64,
-    pub plan: Plan,
-    pub started: Instant,
-    pub timeout: Duration,
-    pub analyse_us: u64,
-    /// Return barriers: fiber → depth of its oldest affected frame (see `safepoint.rs`).
-    pub barriers: HashMap<FiberId, usize>,
 }
 
 impl Vm {
@@ -103,7 +94,7 @@ impl Vm {
             self.finish_report(id, Outcome::Aborted, "another update is in progress".into(), None);
             return id;
         }
-        let base = super::prepare::AnalysisBase::of(self);
+        let base = crate::update::prepare::AnalysisBase::of(self);
         let (tx, rx) = std::sync::mpsc::channel();
         let aside = req.clone();
         let spawned = std::thread::Builder::new().name("newt-update-compile".into()).spawn(move || {
@@ -142,7 +133,7 @@ impl Vm {
         &mut self,
         id: u64,
         req: UpdateRequest,
-        prepared: Option<(u64, Result<super::prepare::Prepared, Rejection>)>,
+        prepared: Option<(u64, Result<crate::update::prepare::Prepared, Rejection>)>,
         aside_us: u64,
     ) -> u64 {
         if self.dsu.pending.is_some() {
@@ -152,7 +143,7 @@ impl Vm {
         let t0 = Instant::now();
         // Only a commit changes what the compilation depended on (sources, layouts).
         let analysed = match prepared {
-            Some((v, Ok(p))) if v == self.dsu.version => super::analyse::analyse_prepared(self, p),
+            Some((v, Ok(p))) if v == self.dsu.version => crate::update::analyse::analyse_prepared(self, p),
             Some((v, Err(r))) if v == self.dsu.version => Err(r),
             _ => analyse(self, &req),
         };
@@ -189,16 +180,7 @@ impl Vm {
                         return id;
                     }
                 }
-                self.dsu.pending = Some(Pending {
-                    id,
-                    plan,
-                    started: Instant::now(),
-                    timeout: req.timeout,
-                    analyse_us,
-                    barriers: HashMap::new(),
-                });
-                // The first safe-point check (and the barriers) at the next poll.
-                self.dsu.recheck = true;
+                self.start_wait(id, plan, req.timeout, analyse_us);
             }
         }
         id
@@ -216,25 +198,19 @@ impl Vm {
         if self.report(id).is_some() {
             return true;
         }
-        let Some(p) = self.dsu.pending.as_ref().filter(|p| p.id == id) else {
-            return true;
+        let p = match self.check_wait(id) {
+            WaitState::Waiting => return false,
+            WaitState::Gone => return true,
+            WaitState::TimedOut(reason) => {
+                self.abort_pending(id, reason);
+                return true;
+            }
+            WaitState::Safe(p) => p,
         };
-        let timeout = p.timeout;
-        let timed_out = p.started.elapsed() >= timeout;
-        if !self.dsu.recheck && !timed_out {
-            // Nothing that could end the wait has happened since the last check.
-            return false;
-        }
-        self.dsu.recheck = false;
-        let held: Vec<Holder> = holders(self, &p.plan);
-        if let Some(p) = self.dsu.pending.as_mut() {
-            p.barriers = held.iter().filter(|h| h.depth > 0).map(|h| (h.fiber, h.depth)).collect();
-        }
-        if held.is_empty() {
-            let Some(p) = self.dsu.pending.take() else { return true };
+        {
             let wait_us = p.started.elapsed().as_micros() as u64;
             let t0 = Instant::now();
-            let result = self.stage_and_commit(&p.plan);
+            let result = crate::update::commit::pause(&mut self.stopped_at_safe_point(), &p.plan);
             let pause_us = t0.elapsed().as_micros() as u64;
             let mut timings = Timings { analyse_us: p.analyse_us, wait_us, pause_us, commit_us: 0 };
             let (outcome, reason, counts) = match result {
@@ -251,30 +227,8 @@ impl Vm {
             let mut r = self.make_report(id, outcome, reason, p.plan.changes, timings);
             r.counts = counts;
             self.dsu.history.push(r);
-            return true;
         }
-        if timed_out {
-            let list: Vec<String> = held.iter().map(|h| h.to_string()).collect();
-            let reason = format!("no safe point within {} ms: held back by {}", timeout.as_millis(), list.join("; "));
-            self.abort_pending(id, reason);
-            return true;
-        }
-        false
-    }
-
-    /// The report of update `id`, once it has an outcome.
-    pub fn update_report(&self, id: u64) -> Option<&UpdateReport> {
-        self.report(id)
-    }
-
-    /// `dsu.version()`: the number of committed updates.
-    pub fn dsu_version(&self) -> u64 {
-        self.dsu.version
-    }
-
-    /// Every update that reached analysis, oldest first.
-    pub fn dsu_history(&self) -> &[UpdateReport] {
-        &self.dsu.history
+        true
     }
 
     /// Live instances of the class named `name` (qualified, or short when unambiguous),
@@ -304,10 +258,6 @@ impl Vm {
         id
     }
 
-    fn report(&self, id: u64) -> Option<&UpdateReport> {
-        self.dsu.history.iter().rev().find(|r| r.id == id).or_else(|| self.dsu.unrecorded.iter().find(|r| r.id == id))
-    }
-
     fn take_id(&mut self) -> u64 {
         let id = self.dsu.next_id.max(1);
         self.dsu.next_id = id + 1;
@@ -330,41 +280,5 @@ impl Vm {
             self.dsu.history.push(r);
             self.release_held();
         }
-    }
-
-    fn finish_report(&mut self, id: u64, outcome: Outcome, reason: String, changes: Option<ChangeSet>) -> UpdateReport {
-        let r = self.make_report(id, outcome, reason, changes.unwrap_or_default(), Timings::default());
-        self.dsu.history.push(r.clone());
-        r
-    }
-
-    fn make_report(
-        &self,
-        id: u64,
-        outcome: Outcome,
-        reason: String,
-        changes: ChangeSet,
-        timings: Timings,
-    ) -> UpdateReport {
-        UpdateReport {
-            id,
-            outcome,
-            reason,
-            diagnostics: String::new(),
-            changes,
-            counts: Counts::default(),
-            timings,
-            version: self.dsu.version,
-        }
-    }
-
-    fn lost(&self, id: u64) -> UpdateReport {
-        self.make_report(
-            id,
-            Outcome::Aborted,
-            "internal: the update's report was lost".into(),
-            ChangeSet::default(),
-            Timings::default(),
-        )
     }
 }

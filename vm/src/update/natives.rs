@@ -5,12 +5,12 @@
 //! between polls, so it is at an update point while it waits, and the safe-point check runs at
 //! each poll (the polling form of step 2; see `safepoint.rs`).
 
-use super::analyse::{UpdateRequest, DEFAULT_TIMEOUT};
-use super::report::UpdateReport;
-use super::state::ModuleSource;
 use crate::builtins::{Args, BResult};
 use crate::error::{Ctl, RtError};
 use crate::heap::Obj;
+use crate::update::analyse::{UpdateRequest, DEFAULT_TIMEOUT};
+use crate::update::report::UpdateReport;
+use crate::update::state::ModuleSource;
 use crate::value::Value;
 use crate::vm::Vm;
 use std::path::{Path, PathBuf};

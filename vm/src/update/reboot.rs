@@ -12,9 +12,9 @@
 //! changes. A fiber parked in a sleep or on a socket is restarted (its timer or socket waits are
 //! dropped).
 
-use super::analyse::Plan;
 use crate::fiber::{FiberId, Frame, Status, Wait};
 use crate::heap::{FrameSnapshot, Obj};
+use crate::update::analyse::Plan;
 use crate::value::Value;
 use crate::vm::Vm;
 use newt_compiler::types::FuncId;

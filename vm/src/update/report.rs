@@ -130,3 +130,68 @@ impl fmt::Display for UpdateReport {
         )
     }
 }
+
+/// Step 7: every update ends with a report, recorded in the history (dry runs and malformed
+/// requests aside) and read by whoever asked.
+impl crate::vm::Vm {
+    /// The report of update `id`, once it has an outcome.
+    pub fn update_report(&self, id: u64) -> Option<&UpdateReport> {
+        self.report(id)
+    }
+
+    /// `dsu.version()`: the number of committed updates.
+    pub fn dsu_version(&self) -> u64 {
+        self.dsu.version
+    }
+
+    /// Every update that reached analysis, oldest first.
+    pub fn dsu_history(&self) -> &[UpdateReport] {
+        &self.dsu.history
+    }
+
+    pub(crate) fn report(&self, id: u64) -> Option<&UpdateReport> {
+        self.dsu.history.iter().rev().find(|r| r.id == id).or_else(|| self.dsu.unrecorded.iter().find(|r| r.id == id))
+    }
+
+    pub(crate) fn finish_report(
+        &mut self,
+        id: u64,
+        outcome: Outcome,
+        reason: String,
+        changes: Option<ChangeSet>,
+    ) -> UpdateReport {
+        let r = self.make_report(id, outcome, reason, changes.unwrap_or_default(), Timings::default());
+        self.dsu.history.push(r.clone());
+        r
+    }
+
+    pub(crate) fn make_report(
+        &self,
+        id: u64,
+        outcome: Outcome,
+        reason: String,
+        changes: ChangeSet,
+        timings: Timings,
+    ) -> UpdateReport {
+        UpdateReport {
+            id,
+            outcome,
+            reason,
+            diagnostics: String::new(),
+            changes,
+            counts: Counts::default(),
+            timings,
+            version: self.dsu.version,
+        }
+    }
+
+    pub(crate) fn lost(&self, id: u64) -> UpdateReport {
+        self.make_report(
+            id,
+            Outcome::Aborted,
+            "internal: the update's report was lost".into(),
+            ChangeSet::default(),
+            Timings::default(),
+        )
+    }
+}

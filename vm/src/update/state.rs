@@ -3,7 +3,7 @@
 //! earlier updates removed (they stay in the tables for frames and closures that still use them,
 //! but no longer answer to their names).
 
-use super::report::UpdateReport;
+use crate::update::report::UpdateReport;
 use newt_compiler::diag::SourceMap;
 use std::collections::HashSet;
 
@@ -35,7 +35,7 @@ pub struct DsuState {
     /// Global slots removed by committed updates.
     pub(crate) removed_globals: HashSet<u32>,
     /// The update waiting for its safe point, if any.
-    pub(crate) pending: Option<super::driver::Pending>,
+    pub(crate) pending: Option<crate::update::wait::Pending>,
     /// Passive fibers (`dsu.set_passive(true)`): at an update point only when parked (explicit
     /// `dsu.update_point()` calls park for a moment while an update is pending).
     pub(crate) passive: HashSet<crate::fiber::FiberId>,
@@ -44,13 +44,13 @@ pub struct DsuState {
     /// Fibers inside `dsu.hold` blocks, with their nesting depth: no update commits meanwhile.
     pub(crate) holds: std::collections::HashMap<crate::fiber::FiberId, u32>,
     /// The update whose new version is being compiled off the VM thread (`dsu.apply`), if any.
-    pub(crate) compiling: Option<super::driver::Compiling>,
+    pub(crate) compiling: Option<crate::update::driver::Compiling>,
     /// The running fiber's return barrier while an update is pending: when a return leaves fewer
     /// frames than this, the fiber's oldest affected frame has returned (`safepoint.rs`).
     /// 0: no barrier. Loaded by the scheduler at each slice.
     pub(crate) ret_barrier: usize,
     /// The running version while an update script runs in the staging area (`old.`).
-    pub(crate) old_world: Option<super::old_view::OldWorld>,
+    pub(crate) old_world: Option<crate::update::validate::old_view::OldWorld>,
     /// Empty stack and frame vectors that [`crate::Vm::invoke`] runs on (kept for their capacity).
     pub(crate) spare_stack: Vec<crate::value::Value>,
     pub(crate) spare_frames: Vec<crate::fiber::Frame>,
@@ -66,7 +66,7 @@ pub struct DsuState {
     pub(crate) unrecorded: Vec<UpdateReport>,
     /// `dsu.Object` views of the policy being applied, and the running layouts while staging
     /// (`reflect.rs`).
-    pub(crate) reflect: super::reflect::ReflectState,
+    pub(crate) reflect: crate::update::validate::reflect::ReflectState,
 }
 
 impl DsuState {

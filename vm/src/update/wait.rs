@@ -23,11 +23,38 @@
 //! after a fiber ends or is held at an entry). Between such events nothing is re-scanned; a
 //! driver's poll only looks at the flag and the timeout.
 
-use super::analyse::Plan;
 use crate::fiber::{FiberId, Frame, Status};
 use crate::interp::Exit;
+use crate::update::analyse::Plan;
 use crate::value::Value;
 use crate::vm::{Vm, SLICE};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// An analysed update waiting for its safe point: step 2 takes the [`Plan`] and holds it here
+/// until the pause takes it.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub id: u64,
+    pub plan: Plan,
+    pub started: Instant,
+    pub timeout: Duration,
+    pub analyse_us: u64,
+    /// Return barriers: fiber → depth of its oldest affected frame (see the module docs).
+    pub barriers: HashMap<FiberId, usize>,
+}
+
+/// Where the wait of an update stands.
+pub(crate) enum WaitState {
+    /// Not yet a safe point, and time is left.
+    Waiting,
+    /// No such update is pending (it has ended).
+    Gone,
+    /// No safe point came within the timeout: the reason names every holder.
+    TimedOut(String),
+    /// A safe point: the update leaves the wait for its pause.
+    Safe(Box<Pending>),
+}
 
 /// A fiber whose stack holds an affected function, and the oldest such frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +134,7 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
         return out;
     }
     // Fibers that the update reboots lose their stacks at commit: they hold nothing back.
-    let rebooted = super::reboot::rebooted_entries(plan);
+    let rebooted = crate::update::reboot::rebooted_entries(plan);
     for id in vm.fiber_ids() {
         let Some(f) = vm.sched.fibers.get(&id) else { continue };
         if f.entry.is_some_and(|e| rebooted.contains(&e)) && vm.current != Some(id) {
@@ -139,6 +166,47 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
 }
 
 impl Vm {
+    /// Starts waiting for the safe point of analysed update `id`.
+    pub(crate) fn start_wait(&mut self, id: u64, plan: Plan, timeout: Duration, analyse_us: u64) {
+        self.dsu.pending =
+            Some(Pending { id, plan, started: Instant::now(), timeout, analyse_us, barriers: HashMap::new() });
+        // The first safe-point check (and the barriers) at the next poll.
+        self.dsu.recheck = true;
+    }
+
+    /// The safe-point check of update `id`, when something happened that could end its wait
+    /// (`DsuState::recheck`) or its time is up; between those nothing is rescanned.
+    pub(crate) fn check_wait(&mut self, id: u64) -> WaitState {
+        let Some(p) = self.dsu.pending.as_ref().filter(|p| p.id == id) else {
+            return WaitState::Gone;
+        };
+        let timeout = p.timeout;
+        let timed_out = p.started.elapsed() >= timeout;
+        if !self.dsu.recheck && !timed_out {
+            return WaitState::Waiting;
+        }
+        self.dsu.recheck = false;
+        let held: Vec<Holder> = holders(self, &p.plan);
+        if let Some(p) = self.dsu.pending.as_mut() {
+            p.barriers = held.iter().filter(|h| h.depth > 0).map(|h| (h.fiber, h.depth)).collect();
+        }
+        if held.is_empty() {
+            return match self.dsu.pending.take() {
+                Some(p) => WaitState::Safe(Box::new(p)),
+                None => WaitState::Gone,
+            };
+        }
+        if timed_out {
+            let list: Vec<String> = held.iter().map(|h| h.to_string()).collect();
+            return WaitState::TimedOut(format!(
+                "no safe point within {} ms: held back by {}",
+                timeout.as_millis(),
+                list.join("; ")
+            ));
+        }
+        WaitState::Waiting
+    }
+
     /// The interpreter's budget ran out while an update is pending (the scheduler sets the budget
     /// to 1 then, so this runs at every update point of the slice). Stops the slice when the frame
     /// just entered is an affected function's, or when the slice's real budget is used up.

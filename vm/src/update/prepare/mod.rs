@@ -5,8 +5,10 @@
 //! goes on (`Vm::update_compiling_aside`): compiling is most of an update's analysis time, and the
 //! VM thread then stops only for the mapping onto the running program and the pause.
 
-use super::analyse::{Rejection, UpdateRequest};
-use super::state::{from_source_map, ModuleSource};
+pub(crate) mod running;
+
+use crate::update::analyse::{Rejection, UpdateRequest};
+use crate::update::state::{from_source_map, ModuleSource};
 use crate::vm::Vm;
 use newt_compiler::bytecode::Image;
 use newt_compiler::check::{RunningProgram, ScriptSource, SCRIPT_MODULE};
@@ -36,7 +38,7 @@ impl AnalysisBase {
         AnalysisBase {
             sources: vm.dsu.sources.clone(),
             root: vm.tables.root_module.clone(),
-            running: super::running::running_program(vm),
+            running: crate::update::prepare::running::running_program(vm),
         }
     }
 

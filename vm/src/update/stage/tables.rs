@@ -7,9 +7,9 @@
 //! `functions`, or in `retired` when replaced), so a collection while the staged tables are
 //! installed keeps the constants of the old code alive for a rollback.
 
-use super::analyse::{ClassAction, FnAction, GlobalAction, Plan};
 use crate::globals::{GlobalInfo, RtClass, Tables};
 use crate::load::make_function;
+use crate::update::analyse::{ClassAction, FnAction, GlobalAction, Plan};
 use crate::value::Value;
 use crate::verify::{verify_function, VerifyEnv};
 use crate::vm::Vm;

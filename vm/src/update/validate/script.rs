@@ -14,40 +14,16 @@
 //! swapped (the old identity passes to the returned object); each such swap is recorded so that
 //! an abort can undo it before undoing the bulk swap.
 
-use super::analyse::Plan;
-use super::migrate::Migrated;
-use super::old_view::OldWorld;
-use super::reboot::{RebootFiber, Restart};
 use crate::globals::Tables;
 use crate::heap::{Handle, Obj};
+use crate::update::analyse::Plan;
+use crate::update::reboot::{RebootFiber, Restart};
+use crate::update::stage::instances::Migrated;
+use crate::update::validate::old_view::OldWorld;
 use crate::value::Value;
 use crate::vm::Vm;
-use newt_compiler::bytecode::{GlobalKind, ScriptMigrationKind, ScriptProto};
+use newt_compiler::bytecode::{ScriptMigrationKind, ScriptProto};
 use newt_compiler::types::{ClassId, FuncId};
-
-/// A compiled script in the VM's id spaces, with what analysis resolved for it.
-#[derive(Debug, Clone)]
-pub(crate) struct ScriptPlan {
-    pub proto: ScriptProto,
-    /// (the running function whose fibers restart, the function computing the restart call's
-    /// arguments, the new entry function).
-    pub reboots: Vec<(FuncId, FuncId, FuncId)>,
-}
-
-/// Checks what the engine can run of a translated script section and resolves its reboots.
-pub(crate) fn resolve(vm: &Vm, proto: ScriptProto) -> Result<ScriptPlan, String> {
-    // `remap F` declarations are accepted, but moving a live frame is not built yet: a frame of
-    // an affected F holds the update back as under the default `wait`, and the timeout names it.
-    let mut reboots = Vec::new();
-    for r in &proto.reboots {
-        let old = match vm.tables.global_info.get(r.slot as usize).map(|g| &g.slot.kind) {
-            Some(GlobalKind::Function(f)) => *f,
-            _ => return Err(format!("`reboot {}`: the running program has no such function", r.function)),
-        };
-        reboots.push((old, r.func, r.callee));
-    }
-    Ok(ScriptPlan { proto, reboots })
-}
 
 impl Vm {
     /// Runs the script's parts (see the module docs), then evaluates the restart calls of the

@@ -13,12 +13,16 @@
 //! Nothing here changes the running program: the result is a [`Plan`] for staging, or a
 //! [`Rejection`] with the diagnostics `newt check` would print.
 
-use super::layout::plan_migration;
-pub(crate) use super::layout::ClassMigration;
-use super::prepare::Prepared;
-use super::report::ChangeSet;
-use super::state::ModuleSource;
+pub(crate) mod layout;
+mod script;
+pub(crate) mod translate;
+
+use crate::update::prepare::Prepared;
+use crate::update::report::ChangeSet;
+use crate::update::state::ModuleSource;
 use crate::vm::Vm;
+use layout::plan_migration;
+pub(crate) use layout::ClassMigration;
 use newt_compiler::bytecode::{GlobalKind, Image, Op, ProtoKind};
 use newt_compiler::types::{ClassId, FuncId};
 use std::collections::{HashMap, HashSet};
@@ -145,13 +149,13 @@ pub(crate) struct Plan {
     pub sources: Vec<ModuleSource>,
     /// The update script's parts to run in staging (the image's script section, in the VM's id
     /// spaces), if there is a script.
-    pub script: Option<super::script_run::ScriptPlan>,
+    pub script: Option<script::ScriptPlan>,
 }
 
 /// Analyses `req` against the running program (see the module docs). May run a collection (to
 /// count the live instances of removed classes), so call it only where every value is rooted.
 pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejection> {
-    let base = super::prepare::AnalysisBase::of(vm);
+    let base = crate::update::prepare::AnalysisBase::of(vm);
     let prepared = base.prepare(req)?;
     analyse_prepared(vm, prepared)
 }
@@ -163,7 +167,7 @@ pub(crate) fn analyse_prepared(vm: &mut Vm, prepared: Prepared) -> Result<Plan, 
     let Prepared { image, sources, .. } = prepared;
     let mut plan = diff(vm, image, sources)?;
     if let Some(sc) = plan.image.script.clone() {
-        plan.script = Some(super::script_run::resolve(vm, sc).map_err(Rejection::new)?);
+        plan.script = Some(script::resolve(vm, sc).map_err(Rejection::new)?);
     }
     // A script's own code is installed for one update only: it is never part of a change set.
     let own = format!("{}.", newt_compiler::check::SCRIPT_MODULE);
@@ -291,7 +295,7 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         }
     }
 
-    super::translate::translate(&mut image, &fmap, &cmap, &gmap);
+    crate::update::analyse::translate::translate(&mut image, &fmap, &cmap, &gmap);
     let script = image.script.clone();
     let script = script.as_ref();
 
@@ -531,7 +535,7 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         }
     }
     if reasons.is_empty() {
-        if let Err(e) = super::validate::check_removed_code(vm, &removed_funcs) {
+        if let Err(e) = crate::update::validate::system::check_removed_code(vm, &removed_funcs) {
             reasons.push(e);
         }
     }

@@ -3,8 +3,8 @@
 //! filled later by their default functions (which are new code, so they run only once the staged
 //! tables are installed). Old objects are not touched here.
 
-use super::analyse::Plan;
 use crate::heap::{Handle, Instance, Obj};
+use crate::update::analyse::Plan;
 use crate::value::Value;
 use crate::vm::Vm;
 use newt_compiler::types::FuncId;
