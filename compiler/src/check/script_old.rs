@@ -48,7 +48,7 @@ impl<'a> Checker<'a> {
         let mut cur = e;
         loop {
             match cur.kind {
-                ast::ExprKind::Field { obj, name, type_args } if type_args.is_empty() => {
+                ast::ExprKind::Field { obj, name, type_args: [] } => {
                     segs.push(name.name.to_string());
                     cur = obj;
                 }
