@@ -58,3 +58,48 @@ fn files_stay_readable() {
         .collect();
     assert!(big.is_empty(), "files over 1000 lines, split them by concern: {big:#?}");
 }
+
+/// Every file or folder that ARCHITECTURE.md's code map and engine table name exists: a path in
+/// backticks with an extension (`check/script.rs`) or a trailing slash (`update/`) is looked up
+/// under the crate folders the map's sections describe.
+#[test]
+fn architecture_names_only_files_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
+    let bases = [
+        "",
+        "compiler/src",
+        "vm/src",
+        "vm/src/update",
+        "vm/src/heap",
+        "vm/src/interp",
+        "compiler/src/lexer",
+        "src",
+        "tests",
+        "vm/tests",
+        "compiler/tests",
+        "stdlib",
+        "benches",
+        "examples",
+    ];
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for (i, part) in text.split('`').enumerate() {
+        // Odd pieces are inside backticks.
+        if i % 2 == 0 || part.contains(' ') || part.contains('*') || part.contains("::") {
+            continue;
+        }
+        let is_dir = part.ends_with('/');
+        let looks_like_file = [".rs", ".lalrpop", ".newt", ".py", ".sh", ".md", ".toml"].iter().any(|e| part.ends_with(e));
+        if !(is_dir || looks_like_file) || part.starts_with('.') || part.contains('<') {
+            continue;
+        }
+        checked += 1;
+        let name = part.trim_end_matches('/');
+        if !bases.iter().any(|b| root.join(b).join(name).exists()) {
+            missing.push(part.to_string());
+        }
+    }
+    assert!(checked > 40, "the code map names too few files ({checked}): is the check reading it?");
+    assert!(missing.is_empty(), "ARCHITECTURE.md names files that do not exist: {missing:?}");
+}
