@@ -90,7 +90,8 @@ fn architecture_names_only_files_that_exist() {
             continue;
         }
         let is_dir = part.ends_with('/');
-        let looks_like_file = [".rs", ".lalrpop", ".newt", ".py", ".sh", ".md", ".toml"].iter().any(|e| part.ends_with(e));
+        let looks_like_file =
+            [".rs", ".lalrpop", ".newt", ".py", ".sh", ".md", ".toml"].iter().any(|e| part.ends_with(e));
         if !(is_dir || looks_like_file) || part.starts_with('.') || part.contains('<') {
             continue;
         }
