@@ -74,6 +74,25 @@ pub struct RtClass {
     pub method_types: Vec<newt_compiler::types::Type>,
 }
 
+impl RtClass {
+    /// The class an image describes, under VM id `id` (the image's class ids already translated
+    /// when it comes from an update).
+    pub fn from_proto(id: ClassId, c: &newt_compiler::bytecode::ClassProto) -> RtClass {
+        RtClass {
+            id,
+            name: c.name.clone(),
+            short_name: c.short_name.clone(),
+            module: c.module.clone(),
+            superclass: c.superclass,
+            fields: c.fields.clone(),
+            vtable: c.vtable.iter().map(|(_, f)| *f).collect(),
+            method_names: c.vtable.iter().map(|(n, _)| n.clone()).collect(),
+            type_params: c.type_params.clone(),
+            method_types: c.method_types.clone(),
+        }
+    }
+}
+
 /// Information about one global slot besides its value.
 #[derive(Debug, Clone)]
 pub struct GlobalInfo {

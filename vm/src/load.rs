@@ -60,18 +60,7 @@ pub(crate) fn load(image: Image, heap: &mut Heap) -> Result<Loaded, String> {
         }
     }
     for (i, c) in image.classes.iter().enumerate() {
-        tables.classes.push(Rc::new(RtClass {
-            id: ClassId(i as u32),
-            name: c.name.clone(),
-            short_name: c.short_name.clone(),
-            module: c.module.clone(),
-            superclass: c.superclass,
-            fields: c.fields.clone(),
-            vtable: c.vtable.iter().map(|(_, f)| *f).collect(),
-            method_names: c.vtable.iter().map(|(n, _)| n.clone()).collect(),
-            type_params: c.type_params.clone(),
-            method_types: c.method_types.clone(),
-        }));
+        tables.classes.push(Rc::new(RtClass::from_proto(ClassId(i as u32), c)));
     }
     for g in &image.globals {
         let value = match g.kind {

@@ -98,17 +98,8 @@ impl Walk<'_> {
                 }
                 s
             }
-            Stmt::If { cond, then, else_, .. } => {
-                let s = self.after(cond, s);
-                let t = self.block(then, s.clone());
-                let e = match else_ {
-                    Some(e) => self.block(e, s),
-                    None => s,
-                };
-                meet(t, e)
-            }
-            Stmt::IfLet { value, then, else_, .. } => {
-                let s = self.after(value, s);
+            Stmt::If { cond: test, then, else_, .. } | Stmt::IfLet { value: test, then, else_, .. } => {
+                let s = self.after(test, s);
                 let t = self.block(then, s.clone());
                 let e = match else_ {
                     Some(e) => self.block(e, s),

@@ -62,18 +62,7 @@ pub(crate) fn stage_tables(vm: &mut Vm, plan: &Plan) -> Result<Staged, String> {
     };
     for (i, c) in plan.image.classes.iter().enumerate() {
         let id = plan.cmap[i];
-        let rt = RtClass {
-            id,
-            name: c.name.clone(),
-            short_name: c.short_name.clone(),
-            module: c.module.clone(),
-            superclass: c.superclass,
-            fields: c.fields.clone(),
-            vtable: c.vtable.iter().map(|(_, f)| *f).collect(),
-            method_names: c.vtable.iter().map(|(n, _)| n.clone()).collect(),
-            type_params: c.type_params.clone(),
-            method_types: c.method_types.clone(),
-        };
+        let rt = RtClass::from_proto(id, c);
         match plan.class_actions[i] {
             ClassAction::Keep => {}
             ClassAction::Replace { .. } => {
