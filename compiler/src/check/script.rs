@@ -118,6 +118,11 @@ impl<'a> Checker<'a> {
             self.error(span, format!("unknown module '{target_name}'"));
             return;
         };
+        if target == m {
+            let span = s.ast.target.span;
+            self.error(span, format!("`update {SCRIPT_MODULE}` names the script itself: name a module of the program"));
+            return;
+        }
         let mut out = hir::Script { target: target_name.clone(), path, ..hir::Script::default() };
         let mut funcs = Vec::new();
         let mut each_spans: Vec<(Span, ClassId)> = Vec::new();
