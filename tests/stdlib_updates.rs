@@ -585,3 +585,80 @@ fn deque_update_with_a_wrong_migration_is_aborted_and_version_1_goes_on() {
     assert_eq!(code, Some(0), "{report}");
     assert!(report.contains("committed"), "{report}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// examples/ledger: std.dsu updated by the update whose script uses its new policy
+
+/// (tick, entries, kilos or grams, total, in grams) of an examples/ledger line.
+fn ledger_line(l: &str) -> Option<(u32, u32, u32, u32, bool)> {
+    let rest = l.strip_prefix("tick ")?;
+    let grams = rest.contains(" g, ");
+    let nums: Vec<u32> =
+        rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+    match nums.as_slice() {
+        [t, n, w, total] => Some((*t, *n, *w, *total, grams)),
+        _ => None,
+    }
+}
+
+/// The ledger after tick `t`: (entries, kilos, total).
+fn ledger_state(t: u32) -> (u32, u32, u32) {
+    let kilos: u32 = (1..=t).map(|i| i % 4 + 1).sum();
+    (t, kilos, kilos * 3)
+}
+
+#[test]
+fn ledger_moves_to_grams_with_a_policy_the_same_update_adds_to_std_dsu() {
+    let dir = Scratch::new("ledger");
+    let mut vm = Running::start("ledger/main.newt", &["100000", "15"], &dir.token(), false);
+    let deadline = Instant::now() + WAIT;
+    let mut last = 0;
+    while last < 5 {
+        let l = vm.next_line(deadline);
+        if let Some((t, n, k, total, false)) = ledger_line(&l) {
+            assert_eq!((n, k, total), ledger_state(t), "{l}");
+            last = t;
+        }
+    }
+    let script = root().join("examples/ledger/v2/update.newt");
+    let (code, report) =
+        vm.update(&dir.token(), &script, &["examples/ledger/v2/std/dsu.newt", "examples/ledger/v2/main.newt"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("committed"), "{report}");
+    assert!(report.contains("std.dsu.convert_field"), "the new policy came with the update: {report}");
+    let first_v2 = loop {
+        let l = vm.next_line(deadline);
+        let Some(line) = ledger_line(&l) else { continue };
+        if line.4 {
+            break line;
+        }
+        assert_eq!((line.1, line.2, line.3), ledger_state(line.0), "{l}");
+        last = line.0;
+    };
+    let (t, n, g, total, _) = first_v2;
+    assert_eq!(t, last + 1, "no tick lost or repeated");
+    let (entries, kilos, want) = ledger_state(t);
+    assert_eq!((n, g, total), (entries, kilos * 1000, want), "every old entry converted to grams");
+    // The number of entries converted is the number there were at the update.
+    assert!(report.contains(&format!("instances migrated: {last}")), "{report}");
+}
+
+#[test]
+fn ledger_update_whose_validation_fails_is_aborted() {
+    let dir = Scratch::new("ledger-abort");
+    let mut vm = Running::start("ledger/main.newt", &["100000", "15"], &dir.token(), false);
+    let bad = dir.broken_script("examples/ledger/v2/update.newt", &[("(v as int) * 1000", "(v as int) * 100")]);
+    let (_, report) =
+        vm.update(&dir.token(), &bad, &["examples/ledger/v2/std/dsu.newt", "examples/ledger/v2/main.newt"]);
+    assert!(report.contains("aborted"), "{report}");
+    assert!(report.contains("validation \"same total\" failed"), "{report}");
+    // Version 1 goes on, in kilos, with every entry.
+    vm.drain();
+    let deadline = Instant::now() + WAIT;
+    for _ in 0..3 {
+        let l = vm.next_line(deadline);
+        let (t, n, k, total, grams) = ledger_line(&l).unwrap_or_else(|| panic!("not a tick: {l}"));
+        assert!(!grams, "{l}");
+        assert_eq!((n, k, total), ledger_state(t), "{l}");
+    }
+}

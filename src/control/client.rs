@@ -75,7 +75,8 @@ fn error_message(reply: &Value) -> String {
 /// (`a/b.newt` under it is module `a.b`). A file replaces the module of the running program
 /// (`running`: its module names) whose dotted name its path ends with, the longest when several
 /// do: `fix/std/http.newt` is `std.http`, `v2/shop/model.newt` is `shop.model`, `v2/model.newt`
-/// is `model`. A file that matches none is a new module named by its file stem.
+/// is `model`; else the standard-library module it ends with (`v2/std/dsu.newt`). A file that
+/// matches none is a new module named by its file stem.
 pub fn collect_modules(paths: &[String], running: &[String]) -> Result<Vec<(String, String)>, String> {
     let mut sources = read_sources(paths)?;
     name_files(&mut sources, running);
@@ -121,10 +122,21 @@ fn read_sources(paths: &[String]) -> Result<Vec<Source>, String> {
 /// [`collect_modules`]).
 fn name_files(sources: &mut [Source], running: &[String]) {
     for s in sources.iter_mut() {
-        if let Some(m) = s.file.as_deref().and_then(|f| running_module_of(f, running)) {
+        let named = s.file.as_deref().and_then(|f| running_module_of(f, running).or_else(|| stdlib_module_of(f)));
+        if let Some(m) = named {
             s.module = m;
         }
     }
+}
+
+/// The standard-library module a file's path ends with (`v2/std/dsu.newt` is `std.dsu`), for a
+/// std module the running program does not load yet (the update adds it, or its script
+/// imports it).
+fn stdlib_module_of(file: &Path) -> Option<String> {
+    let stem = file.file_stem()?.to_string_lossy().into_owned();
+    let parent = file.parent()?.file_name()?.to_string_lossy().into_owned();
+    let name = format!("{parent}.{stem}");
+    (parent == "std" && newt_stdlib::source(&name).is_some()).then_some(name)
 }
 
 /// The longest module of `running` whose dotted name the file's path ends with (`x/std/http.newt`
@@ -322,8 +334,12 @@ mod tests {
         assert_eq!(got, Ok(vec![("std.http".to_string(), "// fixed\n".to_string())]));
         // A directory is an import root, whatever runs.
         assert_eq!(collect_modules(std::slice::from_ref(&root), &[]).map(|m| m[0].0.clone()), Ok("std.http".into()));
-        // Without the running module, a file is named by its stem.
-        assert_eq!(collect_modules(&[file], &[]).map(|m| m[0].0.clone()), Ok("http".into()));
+        // A standard-library module the program does not load yet is still named so.
+        assert_eq!(collect_modules(&[file], &[]).map(|m| m[0].0.clone()), Ok("std.http".into()));
+        // Otherwise, without the running module, a file is named by its stem.
+        std::fs::write(dir.join("fix").join("http.newt"), "// other\n").unwrap_or_else(|e| panic!("write: {e}"));
+        let plain = dir.join("fix").join("http.newt").display().to_string();
+        assert_eq!(collect_modules(&[plain], &[]).map(|m| m[0].0.clone()), Ok("http".into()));
         assert!(collect_modules(&[dir.join("nope.newt").display().to_string()], &running).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }

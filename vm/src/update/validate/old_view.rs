@@ -7,8 +7,15 @@
 //! storing it in a new object keeps identity); reading a field or calling a method translates it
 //! to the staging handle of its old object first. Old methods and functions run with the running
 //! tables swapped in, so the old code dispatches, calls and reads globals in the old version.
-//! What old code reaches through other objects' fields is the heap as it is: a migrated object
-//! reached that way is seen in its new layout (a mismatch is a runtime error, which aborts).
+//!
+//! What old code reaches through other objects' fields must be old too. In blocks that run once
+//! (`validate "..."`, `migrate var`, restart calls, a policy's expression) an old call undoes the
+//! bulk swap for its duration (O(migrated objects) each way), so the whole heap is the running
+//! version's: `old.total()` over a list of migrated objects reads their old fields. In blocks that
+//! run once per migrated instance (`migrate`, `validate each`, a policy's `migrate`) that would
+//! make the pause quadratic, so there an old call sees the old receiver (and arguments reached
+//! only through it in their current version): a migrated object reached through another one's
+//! field is seen in its new layout (a mismatch is a runtime error, which aborts).
 
 use crate::builtins::{Args, BResult};
 use crate::error::{Ctl, RtError};
@@ -26,11 +33,13 @@ pub(crate) struct OldWorld {
     pairs: Vec<(Handle, Handle)>,
     /// `pairs` as maps both ways, built at the first old access.
     old_of: Option<(AHashMap<Handle, Handle>, AHashMap<Handle, Handle>)>,
+    /// Set while a per-instance block runs: old calls then translate their receiver only.
+    pub per_instance: bool,
 }
 
 impl OldWorld {
     pub(crate) fn new(tables: Tables, pairs: &[(Handle, Handle)]) -> OldWorld {
-        OldWorld { tables, pairs: pairs.to_vec(), old_of: None }
+        OldWorld { tables, pairs: pairs.to_vec(), old_of: None, per_instance: false }
     }
 
     fn maps(&mut self) -> &(AHashMap<Handle, Handle>, AHashMap<Handle, Handle>) {
@@ -119,7 +128,9 @@ pub(crate) fn method(vm: &mut Vm, a: Args) -> BResult {
         .get(class.0 as usize)
         .and_then(|c| c.vtable.get(slot as usize).copied())
         .ok_or_else(|| err(format!("the running class {} has no method {slot}", class.0)))?;
-    let mut args = vec![Value::Obj(old)];
+    // With the whole swap undone the object's own handle holds its old version again.
+    let receiver = if w.per_instance { old } else { h };
+    let mut args = vec![Value::Obj(receiver)];
     args.extend(list(vm, rest));
     call_old(vm, Value::Func(f), &args)
 }
@@ -133,11 +144,24 @@ pub(crate) fn call(vm: &mut Vm, a: Args) -> BResult {
     call_old(vm, f, &args)
 }
 
-/// Runs `f(args)` in the running version: its tables are swapped in for the call.
+/// Runs `f(args)` in the running version: its tables are swapped in for the call, and outside
+/// per-instance blocks the bulk swap is undone meanwhile (see the module docs).
 fn call_old(vm: &mut Vm, f: Value, args: &[Value]) -> BResult {
     let mut w = vm.dsu.old_world.take().ok_or_else(no_world)?;
     std::mem::swap(&mut vm.tables, &mut w.tables);
+    let whole = !w.per_instance;
+    if whole {
+        // Each swap is its own inverse: undone in reverse, redone in order.
+        for &(h, s) in w.pairs.iter().rev() {
+            let _ = vm.heap.swap_objects(h, s);
+        }
+    }
     let r = vm.call_nested(f, args);
+    if whole {
+        for &(h, s) in w.pairs.iter() {
+            let _ = vm.heap.swap_objects(h, s);
+        }
+    }
     std::mem::swap(&mut vm.tables, &mut w.tables);
     let r = r.map(|v| w.own(v));
     vm.dsu.old_world = Some(w);

@@ -67,14 +67,17 @@ impl Vm {
                 ScriptMigrationKind::Policy { func } => {
                     let policy = self.call_staged(*func, &[])?;
                     self.roots.push(policy);
+                    self.per_instance(true);
                     for h in of_class(self, m.from) {
                         if let Some(r) = self.run_policy(policy, h, &sp.target)? {
                             self.pass_identity(h, r, swaps)?;
                         }
                     }
+                    self.per_instance(false);
                     continue;
                 }
             };
+            self.per_instance(true);
             for h in of_class(self, m.from) {
                 // `self` and `o` are both the object's own handle: `o`'s reads go to the old object.
                 match self.call_staged(func, &[Value::Obj(h), Value::Obj(h)])? {
@@ -82,6 +85,7 @@ impl Vm {
                     _ => {}
                 }
             }
+            self.per_instance(false);
         }
         for v in &sp.vars {
             let value = self.call_staged(v.func, &[])?;
@@ -98,6 +102,7 @@ impl Vm {
                 }
                 None => vec![Vec::new()],
             };
+            self.per_instance(v.each.is_some());
             for args in calls {
                 match self.call_staged(v.func, &args) {
                     Ok(Value::Bool(true)) => {}
@@ -105,8 +110,16 @@ impl Vm {
                     Err(e) => return Err(failed(Some(e))),
                 }
             }
+            self.per_instance(false);
         }
         Ok(())
+    }
+
+    /// Marks whether the blocks about to run run once per migrated instance (see `old_view.rs`).
+    fn per_instance(&mut self, on: bool) {
+        if let Some(w) = self.dsu.old_world.as_mut() {
+            w.per_instance = on;
+        }
     }
 
     /// The object `h` (pre-filled) is replaced by `r`, which takes over its identity.
