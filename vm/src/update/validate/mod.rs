@@ -13,6 +13,7 @@
 
 pub(crate) mod old_view;
 pub(crate) mod reflect;
+pub(crate) mod reflect_types;
 pub(crate) mod script;
 pub(crate) mod system;
 

@@ -17,24 +17,22 @@
 //! the running version's class table that commit keeps there while staging (falling back to the
 //! current tables outside an update). Old views are read-only.
 //!
-//! **Types.** `set` checks the value against the field's declared type text (`FieldProto::ty`):
-//! the run-time tests of `is`/`as` ([`Vm::is_type`]), plus each element of a `List` or `Map`
-//! against its element type. Type parameters accept anything; a generic class is tested without
-//! its type arguments; a function type by arity only.
+//! **Types.** `set` checks the value against the field's declared type (`FieldProto::static_ty`,
+//! see `reflect_types.rs`).
 //!
 //! **Replacements.** `become_class` (the primitive behind `split_by`) builds an instance of
 //! another class, kept here as the new view's object; `apply_policy` returns it and the runner
 //! swaps it into the original handle (`Heap::swap_objects`), so identity passes to it exactly as
 //! for a `migrate` block that returns another object.
 
+use super::reflect_types::{exactly_checkable, misfit};
 use crate::builtins::{Args, BResult};
 use crate::error::{Ctl, RtError};
 use crate::globals::RtClass;
 use crate::heap::{Handle, Instance, Obj};
 use crate::value::Value;
 use crate::vm::Vm;
-use newt_compiler::bytecode::ProtoKind;
-use newt_compiler::types::{ClassId, RtType};
+use newt_compiler::types::ClassId;
 use std::rc::Rc;
 
 /// The qualified name of std.dsu's view class.
@@ -273,8 +271,11 @@ pub(crate) fn set(vm: &mut Vm, a: Args) -> BResult {
     }
     let slot = seen.slot(&name)?;
     let value = a.get(vm, 3);
-    let ty = seen.layout.fields.get(slot).map(|f| f.ty.as_str()).unwrap_or("any");
-    if let Some(why) = misfit(vm, ty, value) {
+    let Some(field) = seen.layout.fields.get(slot) else {
+        return Err(err("internal error: an instance shorter than its layout"));
+    };
+    if let Some(why) = misfit(vm, &field.static_ty, value) {
+        let ty = field.ty.clone();
         return Err(err(format!("cannot set field '{name}' of {} to {why}: the field is declared {ty}", seen.label())));
     }
     match vm.heap.get_mut(seen.handle) {
@@ -331,14 +332,14 @@ pub(crate) fn become_class(vm: &mut Vm, a: Args) -> BResult {
             .layout
             .fields
             .iter()
-            .position(|g| g.name == f.name && g.ty == f.ty)
+            .position(|g| g.name == f.name && g.static_ty == f.static_ty)
             .and_then(|k| field(vm, seen.handle, k));
         let from_old = || {
             let layout = old_layout.as_ref()?;
             let k = layout.fields.iter().position(|g| g.name == f.name)?;
             let v = field(vm, old, k)?;
-            let same = layout.fields[k].ty == f.ty;
-            (same || (exactly_checkable(vm, &f.ty) && misfit(vm, &f.ty, v).is_none())).then_some(v)
+            let same = layout.fields[k].static_ty == f.static_ty;
+            (same || (exactly_checkable(&f.static_ty) && misfit(vm, &f.static_ty, v).is_none())).then_some(v)
         };
         match from_current.or_else(from_old) {
             Some(v) => values.push(v),
@@ -376,200 +377,8 @@ fn field(vm: &Vm, h: Handle, slot: usize) -> Option<Value> {
     }
 }
 
-// ---- declared types, checked at run time ----
-
-/// A declared type as far as a run-time test can tell values apart.
-#[derive(Debug)]
-enum Ty {
-    Any,
-    Int,
-    Float,
-    Bool,
-    Str,
-    Nil,
-    Fiber,
-    Chan,
-    Frame,
-    Opt(Box<Ty>),
-    List(Box<Ty>),
-    Map(Box<Ty>, Box<Ty>),
-    /// A function type with this many parameters.
-    Fn(usize),
-    /// An instance of the class or a subclass; `generic` when the type has type arguments
-    /// (which run-time values do not carry).
-    Class {
-        id: ClassId,
-        generic: bool,
-    },
-    /// A type parameter, or a name no class has: anything fits.
-    Param,
-}
-
-/// Splits a comma-separated list of types at top level (`->` is not a closing bracket).
-fn split_types(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut start, mut prev) = (0i32, 0, ' ');
-    for (i, c) in s.char_indices() {
-        match c {
-            '<' | '(' => depth += 1,
-            '>' if prev != '-' => depth -= 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(s[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-        prev = c;
-    }
-    if !s[start..].trim().is_empty() {
-        out.push(s[start..].trim());
-    }
-    out
-}
-
-/// Parses a type as `FieldProto::ty` writes it (codegen's `type_text`: classes by qualified
-/// name, `(fn(..) -> R)?` for an optional function).
-fn parse(vm: &Vm, s: &str) -> Ty {
-    let s = s.trim();
-    if let Some(rest) = s.strip_prefix("fn(") {
-        let mut depth = 1;
-        for (i, c) in rest.char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ty::Fn(split_types(&rest[..i]).len());
-                    }
-                }
-                _ => {}
-            }
-        }
-        return Ty::Param;
-    }
-    if let Some(inner) = s.strip_suffix('?') {
-        let inner = inner.trim();
-        let inner = inner.strip_prefix('(').and_then(|i| i.strip_suffix(')')).unwrap_or(inner);
-        return Ty::Opt(Box::new(parse(vm, inner)));
-    }
-    if let Some((ctor, args)) = s.strip_suffix('>').and_then(|t| t.split_once('<')) {
-        let args = split_types(args);
-        return match (ctor.trim(), args.as_slice()) {
-            ("List", [t]) => Ty::List(Box::new(parse(vm, t))),
-            ("Map", [k, v]) => Ty::Map(Box::new(parse(vm, k)), Box::new(parse(vm, v))),
-            ("Chan", _) => Ty::Chan,
-            (name, _) => class_ty(vm, name, true),
-        };
-    }
-    match s {
-        "any" => Ty::Any,
-        "int" => Ty::Int,
-        "float" => Ty::Float,
-        "bool" => Ty::Bool,
-        "str" => Ty::Str,
-        "nil" => Ty::Nil,
-        "Fiber" => Ty::Fiber,
-        "Frame" => Ty::Frame,
-        name => class_ty(vm, name, false),
-    }
-}
-
-/// The class named `name` (qualified) in the current tables, or `Param` when there is none.
-fn class_ty(vm: &Vm, name: &str, generic: bool) -> Ty {
-    let removed = &vm.dsu.removed_classes;
-    match vm.tables.classes.iter().rev().find(|c| c.name == name && !removed.contains(&c.id.0)) {
-        Some(c) => Ty::Class { id: c.id, generic },
-        None => Ty::Param,
-    }
-}
-
-/// True when the run-time test of `ty` is exact: no element types, type arguments, function
-/// signatures or type parameters, which values do not carry (copying such a value from a field
-/// of another declared type could alias a container under two element types).
-fn exactly_checkable(vm: &Vm, ty: &str) -> bool {
-    fn exact(t: &Ty) -> bool {
-        match t {
-            Ty::Opt(t) => exact(t),
-            Ty::List(_) | Ty::Map(..) | Ty::Chan | Ty::Fn(_) | Ty::Param => false,
-            Ty::Class { generic, .. } => !generic,
-            _ => true,
-        }
-    }
-    exact(&parse(vm, ty))
-}
-
-/// Why `v` does not fit the declared type `ty`, as a phrase (`a str`, `a List whose element 2
-/// is nil`); `None` when it fits.
-pub(crate) fn misfit(vm: &Vm, ty: &str, v: Value) -> Option<String> {
-    misfit_ty(vm, &parse(vm, ty), v)
-}
-
-fn misfit_ty(vm: &Vm, ty: &Ty, v: Value) -> Option<String> {
-    let fits = match ty {
-        Ty::Any | Ty::Param => true,
-        Ty::Opt(t) => return if v.is_nil() { None } else { misfit_ty(vm, t, v) },
-        Ty::Int => vm.is_type(v, RtType::Int),
-        Ty::Float => vm.is_type(v, RtType::Float),
-        Ty::Bool => vm.is_type(v, RtType::Bool),
-        Ty::Str => vm.is_type(v, RtType::Str),
-        Ty::Nil => v.is_nil(),
-        Ty::Fiber => vm.is_type(v, RtType::Fiber),
-        Ty::Chan => vm.is_type(v, RtType::Chan),
-        Ty::Frame => matches!(v.handle().map(|h| vm.heap.get(h)), Some(Obj::Frame(_))),
-        Ty::Class { id, .. } => vm.is_type(v, RtType::Class(*id)),
-        Ty::Fn(n) => {
-            if !vm.is_type(v, RtType::Fn) {
-                false
-            } else {
-                return match arity(vm, v) {
-                    Some(k) if k != *n => Some(format!("a function of {k} parameter{}", if k == 1 { "" } else { "s" })),
-                    _ => None,
-                };
-            }
-        }
-        Ty::List(t) => match v.handle().map(|h| vm.heap.get(h)) {
-            Some(Obj::List(items)) => {
-                return items
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, e)| misfit_ty(vm, t, *e).map(|m| format!("a List whose element {i} is {m}")))
-            }
-            _ => false,
-        },
-        Ty::Map(kt, vt) => match v.handle().map(|h| vm.heap.get(h)) {
-            Some(Obj::Map(m)) => {
-                return m.iter().find_map(|(k, e)| {
-                    let key = k.to_value();
-                    match misfit_ty(vm, kt, key) {
-                        Some(why) => Some(format!("a Map with a key that is {why}")),
-                        None => misfit_ty(vm, vt, *e)
-                            .map(|why| format!("a Map whose value at key {} is {why}", vm.display(key))),
-                    }
-                })
-            }
-            _ => false,
-        },
-    };
-    (!fits).then(|| if v.is_nil() { "nil".to_string() } else { a_an(vm.type_name(v)) })
-}
-
-/// The number of parameters of a function value, when it is a plain function or a lambda.
-fn arity(vm: &Vm, v: Value) -> Option<usize> {
-    let id = match v {
-        Value::Func(f) => f,
-        Value::Obj(h) => match vm.heap.get(h) {
-            Obj::Closure(c) => c.func,
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let f = vm.tables.function(id)?;
-    matches!(f.proto.kind, ProtoKind::Module | ProtoKind::Lambda { .. }).then_some(f.proto.arity as usize)
-}
-
 /// `a str`, `an int`.
-fn a_an(name: &str) -> String {
+pub(crate) fn a_an(name: &str) -> String {
     let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']);
     format!("{} {name}", if vowel { "an" } else { "a" })
 }
