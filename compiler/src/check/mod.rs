@@ -48,6 +48,7 @@ mod scope;
 mod script;
 mod script_old;
 mod script_paths;
+mod script_stack;
 mod stmt;
 mod types;
 
