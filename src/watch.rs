@@ -156,7 +156,8 @@ impl Watch {
         let what: Vec<&str> = changed.iter().map(|(m, _, _)| m.as_str()).collect();
         // The new version compiles on another thread while the program keeps running.
         let bell = self.bell.clone();
-        let report = vm.update_compiling_aside(req, Box::new(move || bell.ring()));
+        // Development mode: a changed function on a stack is remapped when its frames can be.
+        let report = vm.update_compiling_aside(req.develop(true), Box::new(move || bell.ring()));
         let with = script.map(|(p, _)| format!(" with {}", p.display())).unwrap_or_default();
         eprint!("newt: {}", report::short(&format!("{}{with}", what.join(", ")), &report));
     }

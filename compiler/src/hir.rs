@@ -24,6 +24,9 @@ pub struct Program {
     pub sources: SourceMap,
     /// The update script checked with this program, if any (`crate::check::check_update`).
     pub script: Option<Script>,
+    /// Compile every function as a remap target (development mode: REPL and watch), not only
+    /// those a script's `remap` names.
+    pub remap_all: bool,
 }
 
 /// A checked update script: what each of its blocks (compiled as functions of the program) is

@@ -195,9 +195,10 @@ impl Repl {
         newt_compiler::check::check_program(&layered, ROOT_MODULE)
     }
 
-    /// Applies `req` and shows the short report, naming `what` was updated.
+    /// Applies `req` and shows the short report, naming `what` was updated. REPL updates are in
+    /// development mode: a changed function on a stack is remapped when its frames can be.
     pub(super) fn apply(&mut self, what: &str, req: UpdateRequest) -> UpdateReport {
-        let report = self.vm.update(req);
+        let report = self.vm.update(req.develop(true));
         self.say(&report::short(what, &report));
         self.refresh_names();
         report

@@ -27,6 +27,7 @@ pub mod driver;
 pub(crate) mod natives;
 pub mod prepare;
 mod reboot;
+mod remap;
 pub mod report;
 pub mod stage;
 mod state;

@@ -199,6 +199,9 @@ mod tests {
             consts: vec![],
             captures: vec![],
             locals: vec![],
+            calls: vec![],
+            hidden_base: locals,
+            local_inits: vec![],
             path: "t.newt".into(),
             hash: 0,
         }

@@ -809,3 +809,43 @@ fn describe() -> str = log.join(\",\")
     }
     assert_eq!(app.call("describe"), "old 5,new 5 6");
 }
+
+// ---- development mode: remap without a script ----
+
+const LOOP_V1: &str = "
+var log: List<str> = []
+fn ticker() {
+    let n = 0
+    while true {
+        n += 1
+        log.push(\"tick {n}\")
+        time.sleep(100000000)
+    }
+}
+fn setup() {
+    spawn ticker()
+}
+fn shown() -> str = log.join(\",\")
+";
+
+#[test]
+fn development_mode_remaps_a_changed_loop_that_never_returns() {
+    // The body of a running loop changes: production waits for a frame that never returns (and
+    // aborts at the timeout); development mode moves the frame to the new loop, keeping `n`.
+    let v2 = LOOP_V1.replace("log.push(\"tick {n}\")", "log.push(\"tock {n}\")");
+    let mut app = App::new(LOOP_V1);
+    assert_eq!(app.call("shown"), "tick 1");
+    let before = app.digest();
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v2)).timeout(std::time::Duration::from_millis(100)));
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    assert!(r.reason.contains("app.ticker"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v2)).develop(true));
+    committed(&r);
+    assert_eq!(r.counts.frames_remapped, 1, "{r}");
+    let frames = app.vm.fiber_ids().into_iter().filter_map(|id| {
+        let f = app.vm.fiber(id)?;
+        f.frames.first().and_then(|fr| app.vm.tables().function(fr.func)).map(|func| func.proto.name.clone())
+    });
+    assert!(frames.clone().any(|n| n == "app.ticker"), "{:?}", frames.collect::<Vec<_>>());
+}

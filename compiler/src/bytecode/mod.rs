@@ -65,6 +65,8 @@ pub struct LocalInfo {
     pub cell: bool,
     /// Range of instruction indices where the local is in scope.
     pub live: std::ops::Range<u32>,
+    /// Its type as written (remap carries a local to the new version by name and type).
+    pub ty: String,
 }
 
 /// One compiled function.
@@ -86,6 +88,15 @@ pub struct FuncProto {
     pub consts: Vec<Constant>,
     pub captures: Vec<CaptureSrc>,
     pub locals: Vec<LocalInfo>,
+    /// The callee of each call instruction, by index: a function's qualified name, a method's
+    /// name, a built-in's name (`<value>` for a call of a function value). Remap matches the
+    /// k-th call to a callee in the old version with the k-th call to it in the new one.
+    pub calls: Vec<(u32, String)>,
+    /// The first slot of the hidden temporaries (loop state), after every named local.
+    pub hidden_base: u16,
+    /// For functions compiled as remap targets: the function computing each local's initializer
+    /// from the frame's locals (all of them, as its parameters), by slot.
+    pub local_inits: Vec<(u16, FuncId)>,
     /// Path of the source file, for stack traces.
     pub path: String,
     /// Content hash of the source and signature (from the HIR).

@@ -97,7 +97,10 @@ pub struct ScriptRemap {
     /// `F`'s global slot in the running version (a VM slot).
     pub slot: u32,
     pub func: Option<FuncId>,
+    /// The new locals the block assigns.
     pub assigns: Vec<String>,
+    /// The names of the values `func` returns, in order (the new `F`'s locals it declares).
+    pub locals: Vec<String>,
     /// The declaration's line in the script.
     pub line: u32,
 }

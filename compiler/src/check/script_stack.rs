@@ -106,7 +106,7 @@ impl<'a> Checker<'a> {
         };
         let line = self.line_of(r.span);
         let Some(body) = r.body else {
-            return Some(ScriptRemap { function, slot, func: None, assigns: Vec::new(), line });
+            return Some(ScriptRemap { function, slot, func: None, assigns: Vec::new(), locals: Vec::new(), line });
         };
         let mut locals: Vec<(String, Type, Span)> = Vec::new();
         for l in &self.prog.functions[new_f.0 as usize].locals {
@@ -115,14 +115,28 @@ impl<'a> Checker<'a> {
             }
         }
         let fname = format!("{SCRIPT_MODULE}.<remap {short}>");
-        let mut params: Vec<(&str, Type, Span)> = vec![("frame", Type::Frame, r.function.span)];
+        let params: Vec<(&str, Type, Span)> = vec![("frame", Type::Frame, r.function.span)];
         let names: Vec<String> = locals.iter().map(|(n, _, _)| n.clone()).collect();
-        let func = self.script_fn_with_locals(fname, &params, &locals, Type::Void, r.span, m, |c| c.check_block(&body));
-        params.clear();
+        // The block's function gives back the values of the new `F`'s locals it declares, in
+        // order (locals 1..=n, after `frame`): the engine takes those the block assigned.
+        let list_ty = Type::List(Box::new(Type::Any));
+        let span = r.span;
+        let declared: Vec<(u32, Type)> =
+            locals.iter().enumerate().map(|(i, (_, t, _))| (i as u32 + 1, t.clone())).collect();
+        let func = self.script_fn_with_locals(fname, &params, &locals, list_ty.clone(), r.span, m, |c| {
+            let mut block = c.check_block(&body);
+            let values = declared
+                .iter()
+                .map(|(l, t)| hir::Expr { kind: hir::ExprKind::Local(hir::LocalId(*l)), ty: t.clone(), span })
+                .collect();
+            let list = hir::Expr { kind: hir::ExprKind::List(values), ty: list_ty, span };
+            block.stmts.push(hir::Stmt::Return { value: Some(list), span });
+            block
+        });
         let assigns = super::script_paths::assigned_locals(&self.prog.functions[func.0 as usize].body)
             .into_iter()
             .filter_map(|l| names.get((l as usize).checked_sub(1)?).cloned())
             .collect();
-        Some(ScriptRemap { function, slot, func: Some(func), assigns, line })
+        Some(ScriptRemap { function, slot, func: Some(func), assigns, locals: names, line })
     }
 }

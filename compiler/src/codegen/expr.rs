@@ -99,7 +99,10 @@ impl FnGen<'_> {
             ExprKind::CallFunc { func, args } => {
                 let argc = self.args(args);
                 match self.layout.slot_of_func(*func) {
-                    Some(s) => self.b.emit(Op::CallGlobal(s, argc)),
+                    Some(s) => {
+                        let name = self.prog.functions.get(func.0 as usize).map(|f| f.name.clone()).unwrap_or_default();
+                        self.emit_call(Op::CallGlobal(s, argc), name)
+                    }
                     None => self.bad(format!("function #{} is not a module function", func.0)),
                 }
             }
@@ -107,7 +110,8 @@ impl FnGen<'_> {
                 self.expr(recv);
                 let argc = self.args(args);
                 let s = self.slot16(*slot, "methods");
-                self.b.emit(Op::CallMethod(s, argc));
+                let name = method_name(self.prog, &recv.ty, *slot);
+                self.emit_call(Op::CallMethod(s, argc), name);
             }
             ExprKind::CallSuper { class, slot, args } => {
                 // `args[0]` is the receiver (`self`); the operand counts the others.
@@ -116,13 +120,14 @@ impl FnGen<'_> {
                 if argc == 0 {
                     self.bad("super call without a receiver".into());
                 } else {
-                    self.b.emit(Op::CallSuper(class.0, s, argc - 1));
+                    let name = method_name(self.prog, &Type::Class(*class, Vec::new()), *slot);
+                    self.emit_call(Op::CallSuper(class.0, s, argc - 1), name);
                 }
             }
             ExprKind::CallValue { callee, args } => {
                 self.expr(callee);
                 let argc = self.args(args);
-                self.b.emit(Op::Call(argc));
+                self.emit_call(Op::Call(argc), "<value>".into());
             }
             ExprKind::CallBuiltin { builtin: Builtin::Str, args } if args.len() == 1 => {
                 // `str(x)` is the `ToStr` instruction (nothing for a str).
@@ -133,7 +138,7 @@ impl FnGen<'_> {
             }
             ExprKind::CallBuiltin { builtin, args } => {
                 let argc = self.args(args);
-                self.b.emit(Op::CallBuiltin(builtin.id(), argc));
+                self.emit_call(Op::CallBuiltin(builtin.id(), argc), builtin.name().into());
             }
             ExprKind::Construct { class, fields } => self.construct(*class, fields),
             ExprKind::List(items) => {
@@ -409,4 +414,17 @@ impl FnGen<'_> {
 
 fn is_nil(e: &Expr) -> bool {
     matches!(e.kind, ExprKind::Nil)
+}
+
+/// The name of vtable entry `slot` of the class a receiver's type names (`""` when unknown).
+fn method_name(prog: &crate::hir::Program, recv: &Type, slot: u32) -> String {
+    match recv {
+        Type::Class(c, _) => prog
+            .classes
+            .get(c.0 as usize)
+            .and_then(|k| k.methods.get(slot as usize))
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
 }

@@ -36,6 +36,8 @@ pub struct FnGen<'p> {
     /// Where each local's live range starts, once declared.
     live_start: Vec<Option<u32>>,
     pub infos: Vec<LocalInfo>,
+    /// The callee of each call instruction emitted (see `FuncProto::calls`).
+    pub calls: Vec<(u32, String)>,
     hidden_next: u32,
     hidden_max: u32,
     /// When set, sub-expressions keep the current line (an inlined field default keeps the line
@@ -67,6 +69,7 @@ impl<'p> FnGen<'p> {
             loops: Vec::new(),
             scopes: vec![Vec::new()],
             infos: Vec::new(),
+            calls: Vec::new(),
             hidden_next: n,
             hidden_max: n,
             line_locked: false,
@@ -165,12 +168,27 @@ impl<'p> FnGen<'p> {
         if local.name.starts_with('<') || id.0 > u32::from(u16::MAX) {
             return;
         }
+        let ty = super::layout::type_text(self.prog, &local.ty);
         self.infos.push(LocalInfo {
             name: local.name.clone(),
             slot: id.0 as u16,
             cell: local.captured,
             live: start..end,
+            ty,
         });
+    }
+
+    /// Emits a call instruction, recording its callee (see `FuncProto::calls`).
+    pub fn emit_call(&mut self, op: Op, callee: String) {
+        if self.b.reachable {
+            self.calls.push((self.b.code.len() as u32, callee));
+        }
+        self.b.emit(op);
+    }
+
+    /// The first hidden slot: every named local comes before it.
+    pub fn hidden_base(&self) -> u16 {
+        u16::try_from(self.locals.len()).unwrap_or(u16::MAX)
     }
 
     /// A hidden temporary slot (released with [`FnGen::release_hidden`], in reverse order).

@@ -20,6 +20,9 @@ pub enum ExtraFunc {
     /// since a built-in is not a function value. `parent` is the function containing the spawn.
     /// `line` is the line of the (first) spawn it serves.
     SpawnThunk { parent: FuncId, builtin: Builtin, argc: u8, index: u32, line: u32 },
+    /// Computes the initializer of local `local` of remap target `func` from the frame's
+    /// `num_locals` slots (its parameters), for remap's new locals.
+    LocalInit { func: FuncId, local: hir::LocalId, k: u32, num_locals: u16 },
 }
 
 /// Where every module-level name lives in the global table, and which extra functions exist.

@@ -43,19 +43,35 @@ pub fn generate(program: &Program) -> Result<Image, Vec<Diagnostic>> {
     for (i, f) in program.functions.iter().enumerate() {
         functions.push(function(program, &mut layout, FuncId(i as u32), f, &mut errors));
     }
+    // Remap targets get a function per `let` computing its initializer from the frame's locals.
+    for (i, f) in program.functions.iter().enumerate() {
+        if is_remap_target(program, f) && functions[i].num_locals <= 255 {
+            let num_locals = functions[i].num_locals;
+            for (k, local) in lets(&f.body).into_iter().enumerate() {
+                layout.extra.push(ExtraFunc::LocalInit { func: FuncId(i as u32), local, k: k as u32, num_locals });
+            }
+        }
+    }
     // Extra functions: field defaults, then spawn thunks (which any function, including a field
     // default, may add while being generated).
     let mut k = 0;
     while let Some(extra) = layout.extra.get(k).cloned() {
         let id = FuncId((program.functions.len() + k) as u32);
-        functions.push(match extra {
+        let proto = match extra {
             ExtraFunc::FieldDefault { class, field } => {
                 field_default(program, &mut layout, id, class, field, &mut errors)
             }
             ExtraFunc::SpawnThunk { parent, builtin, argc, index, line } => {
                 spawn_thunk(program, parent, builtin, argc, index, line)
             }
-        });
+            ExtraFunc::LocalInit { func, local, k, num_locals } => {
+                if let Some(owner) = functions.get_mut(func.0 as usize) {
+                    owner.local_inits.push((local.0 as u16, id));
+                }
+                local_init(program, &mut layout, id, func, local, k, num_locals, &mut errors)
+            }
+        };
+        functions.push(proto);
         k += 1;
     }
     // The `old.C` views of an update script come last and are not compiled (hir::Class::old).
@@ -191,6 +207,9 @@ fn finish(mut g: FnGen<'_>, h: Header, errors: &mut Vec<Diagnostic>) -> FuncProt
         consts: std::mem::take(&mut g.b.consts),
         captures: h.captures,
         locals: std::mem::take(&mut g.infos),
+        calls: std::mem::take(&mut g.calls),
+        hidden_base: g.hidden_base(),
+        local_inits: Vec::new(),
         path: h.path,
         hash: h.hash,
     }
@@ -280,6 +299,9 @@ fn spawn_thunk(
         consts: Vec::<Constant>::new(),
         captures: Vec::new(),
         locals: Vec::new(),
+        calls: vec![(u32::from(argc), builtin.name().into())],
+        hidden_base: u16::from(argc),
+        local_inits: Vec::new(),
     }
 }
 
@@ -352,4 +374,105 @@ fn span_text(prog: &Program, span: Span) -> &str {
 /// 64-bit FNV-1a, for the hashes of functions the HIR does not have.
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// True when `f` is compiled as a remap target: a module function or method that a script's
+/// `remap` names, or any of them in development mode.
+fn is_remap_target(prog: &Program, f: &hir::Function) -> bool {
+    if !matches!(f.kind, FunctionKind::Module | FunctionKind::Method { .. }) || f.locals.len() > 255 {
+        return false;
+    }
+    prog.remap_all || prog.script.as_ref().is_some_and(|s| s.remaps.iter().any(|r| r.function == f.name))
+}
+
+/// Every `let` of a body with its initializer (nested blocks included, lambdas excluded: they
+/// are functions of their own).
+fn lets(b: &hir::Block) -> Vec<hir::LocalId> {
+    fn walk(b: &hir::Block, out: &mut Vec<hir::LocalId>) {
+        for s in &b.stmts {
+            match s {
+                hir::Stmt::Let { local, .. } => out.push(*local),
+                hir::Stmt::If { then, else_, .. } | hir::Stmt::IfLet { then, else_, .. } => {
+                    walk(then, out);
+                    if let Some(e) = else_ {
+                        walk(e, out);
+                    }
+                }
+                hir::Stmt::While { body, .. }
+                | hir::Stmt::WhileLet { body, .. }
+                | hir::Stmt::ForList { body, .. }
+                | hir::Stmt::ForMap { body, .. }
+                | hir::Stmt::ForRange { body, .. }
+                | hir::Stmt::Block(body) => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(b, &mut out);
+    out
+}
+
+/// The initializer of one `let` of `func`, as a function of all of `func`'s local slots (the
+/// frame's, passed in by remap), so carried locals are visible to it.
+#[allow(clippy::too_many_arguments)]
+fn local_init(
+    prog: &Program,
+    layout: &mut Layout,
+    id: FuncId,
+    func: FuncId,
+    local: hir::LocalId,
+    k: u32,
+    num_locals: u16,
+    errors: &mut Vec<Diagnostic>,
+) -> FuncProto {
+    let f = &prog.functions[func.0 as usize];
+    let init = find_let(&f.body, local);
+    let span = init.map(|e| e.span).unwrap_or(f.span);
+    let mut g = FnGen::new(prog, layout, id, Cow::Borrowed(&f.locals), span);
+    match init {
+        Some(e) => {
+            g.expr(e);
+            g.b.emit(Op::Return);
+        }
+        None => g.b.emit(Op::ReturnNil),
+    }
+    let name = f.locals.get(local.0 as usize).map(|l| l.name.as_str()).unwrap_or("?");
+    let header = Header {
+        name: format!("{}.<init {name}>", f.name),
+        module: f.module.clone(),
+        // Never a closure: the index only keeps it apart from the function's real lambdas.
+        kind: ProtoKind::Lambda { parent: func, index: 0x8000_0000 + k },
+        arity: u32::from(num_locals),
+        captures: Vec::new(),
+        path: path_of(prog, &f.module, span),
+        hash: fnv(format!("{}:{k}:{}", f.name, span_text(prog, span)).as_bytes()),
+    };
+    let mut p = finish(g, header, errors);
+    // The frame's slots are the parameters: hidden ones included.
+    p.num_locals = p.num_locals.max(num_locals);
+    p
+}
+
+/// The initializer of the `let` that declares `local`.
+fn find_let(b: &hir::Block, local: hir::LocalId) -> Option<&hir::Expr> {
+    for s in &b.stmts {
+        let found = match s {
+            hir::Stmt::Let { local: l, init, .. } if *l == local => Some(init),
+            hir::Stmt::If { then, else_, .. } | hir::Stmt::IfLet { then, else_, .. } => {
+                find_let(then, local).or_else(|| else_.as_ref().and_then(|e| find_let(e, local)))
+            }
+            hir::Stmt::While { body, .. }
+            | hir::Stmt::WhileLet { body, .. }
+            | hir::Stmt::ForList { body, .. }
+            | hir::Stmt::ForMap { body, .. }
+            | hir::Stmt::ForRange { body, .. }
+            | hir::Stmt::Block(body) => find_let(body, local),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }

@@ -82,6 +82,12 @@ fn edges(op: &Op, at: usize, d: i32) -> Vec<(i64, i32)> {
 
 /// The deepest operand stack `code` reaches, or why the code is malformed.
 pub fn max_stack(code: &[Op]) -> Result<u32, String> {
+    depths(code).map(|(_, max)| max)
+}
+
+/// The operand stack depth before each instruction (`None` when unreachable) and the deepest
+/// depth reached, or why the code is malformed. Remap compares depths at continuation points.
+pub fn depths(code: &[Op]) -> Result<(Vec<Option<i32>>, u32), String> {
     if code.is_empty() {
         return Err("empty code".into());
     }
@@ -115,7 +121,7 @@ pub fn max_stack(code: &[Op]) -> Result<u32, String> {
             }
         }
     }
-    Ok(max as u32)
+    Ok((depth, max as u32))
 }
 
 /// Checks one function of an image: the stack discipline (and that `max_stack` covers it), the

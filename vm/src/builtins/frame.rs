@@ -23,7 +23,7 @@ impl Vm {
         frames.iter().rev().filter_map(|fr| self.snapshot(fr, stack)).collect()
     }
 
-    fn snapshot(&self, fr: &Frame, stack: &[Value]) -> Option<FrameSnapshot> {
+    pub(crate) fn snapshot(&self, fr: &Frame, stack: &[Value]) -> Option<FrameSnapshot> {
         let f = self.tables.function(fr.func)?;
         let pc = fr.current_pc();
         let mut locals = Vec::new();

@@ -27,6 +27,7 @@ pub(crate) fn commit(w: &mut Stopped<'_>, staged: Staged, plan: &Plan) -> Commit
     // them (freeing them here would lengthen the pause).
     vm.roots.truncate(staged.roots_before);
     let rebooted = vm.reboot_fibers(staged.restarts);
+    let remapped = vm.apply_remaps(staged.rewrites);
     let dsu = &mut vm.dsu;
     dsu.removed_funcs.extend(plan.removed_funcs.iter().copied());
     dsu.removed_classes.extend(plan.removed_classes.iter().copied());
@@ -34,8 +35,12 @@ pub(crate) fn commit(w: &mut Stopped<'_>, staged: Staged, plan: &Plan) -> Commit
     dsu.sources = plan.sources.clone();
     dsu.version += 1;
     let commit_us = staged.commit_us + t1.elapsed().as_micros() as u64;
-    let counts =
-        Counts { instances_migrated: staged.migrated.pairs.len(), fibers_rebooted: rebooted, ..Counts::default() };
+    let counts = Counts {
+        instances_migrated: staged.migrated.pairs.len(),
+        fibers_rebooted: rebooted,
+        frames_remapped: remapped,
+        ..Counts::default()
+    };
     Committed { counts, commit_us }
 }
 

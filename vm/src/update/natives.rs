@@ -107,7 +107,7 @@ pub(crate) fn request(vm: &mut Vm, a: Args) -> BResult {
         Ok(m) => m,
         Err(e) => return Ok(Value::Int(vm.refuse_request(e) as i64)),
     };
-    let req = UpdateRequest { modules, timeout, dry_run: false, script };
+    let req = UpdateRequest { modules, timeout, dry_run: false, script, develop: false };
     Ok(Value::Int(vm.request_update_aside(req) as i64))
 }
 

@@ -66,7 +66,7 @@ pub struct Counts {
     pub instances_migrated: usize,
     /// Instances left for lazy migration (always 0: lazy migration is not implemented yet).
     pub instances_lazy: usize,
-    /// Frames moved to new code (always 0: `remap` is not implemented yet).
+    /// Frames moved to new code by `remap` (or development mode).
     pub frames_remapped: usize,
     /// Fibers restarted by `reboot F => call`.
     pub fibers_rebooted: usize,
@@ -121,6 +121,9 @@ impl fmt::Display for UpdateReport {
         writeln!(f, "  instances migrated: {}", self.counts.instances_migrated)?;
         if self.counts.fibers_rebooted > 0 {
             writeln!(f, "  fibers rebooted: {}", self.counts.fibers_rebooted)?;
+        }
+        if self.counts.frames_remapped > 0 {
+            writeln!(f, "  frames remapped: {}", self.counts.frames_remapped)?;
         }
         let t = &self.timings;
         write!(

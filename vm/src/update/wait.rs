@@ -151,13 +151,22 @@ pub(crate) fn holders(vm: &Vm, plan: &Plan) -> Vec<Holder> {
         if out.iter().any(|h| h.fiber == id) {
             continue;
         }
-        if let Some((depth, fr)) = frames.iter().enumerate().find(|(_, fr)| plan.affected.contains(&fr.func.0)) {
+        // A frame that a remap moves to the new code at commit holds nothing back.
+        let me = vm.current == Some(id);
+        let moves = |fr: &Frame| !me && plan.remaps.get(&fr.func.0).is_some_and(|t| t.points.contains_key(&fr.pc));
+        let held = frames.iter().enumerate().find(|(_, fr)| plan.affected.contains(&fr.func.0) && !moves(fr));
+        if let Some((depth, fr)) = held {
             let func = vm.tables.function(fr.func);
+            let mut function = func.map(|f| f.proto.name.clone()).unwrap_or_else(|| "?".into());
+            if let Some(why) = plan.remaps.get(&fr.func.0).map(|t| t.unmapped.get(&fr.pc)) {
+                let why = why.map(String::as_str).unwrap_or("it is not at a continuation point");
+                function = format!("{function}, which cannot be remapped there: {why}");
+            }
             out.push(Holder {
                 fiber: id,
                 depth,
                 fiber_name: f.name.clone(),
-                function: func.map(|f| f.proto.name.clone()).unwrap_or_else(|| "?".into()),
+                function,
                 line: func.map(|f| f.line(fr.current_pc())).unwrap_or(0),
             });
         }

@@ -29,6 +29,9 @@ fn proto(name: &str, kind: ProtoKind, arity: u8, num_locals: u16) -> FuncProto {
         consts: vec![],
         captures: vec![],
         locals: vec![],
+        calls: vec![],
+        hidden_base: num_locals,
+        local_inits: vec![],
         path: "t.newt".into(),
         hash: 0,
     }
@@ -139,7 +142,7 @@ impl Asm {
     /// Declares a local's name for frames() (live over the whole function).
     pub fn local(&mut self, f: FuncId, name: &str, slot: u16, cell: bool) {
         let p = &mut self.image.functions[f.0 as usize];
-        p.locals.push(LocalInfo { name: name.into(), slot, cell, live: 0..u32::MAX });
+        p.locals.push(LocalInfo { name: name.into(), slot, cell, live: 0..u32::MAX, ty: "any".into() });
     }
 
     /// A class with the given fields (the full layout, inherited ones first).

@@ -14,6 +14,7 @@
 //! [`Rejection`] with the diagnostics `newt check` would print.
 
 pub(crate) mod layout;
+pub(crate) mod remap;
 mod script;
 pub(crate) mod translate;
 
@@ -42,12 +43,16 @@ pub struct UpdateRequest {
     pub dry_run: bool,
     /// The update script, if any (`module` is ignored; `path` is shown in diagnostics).
     pub script: Option<ModuleSource>,
+    /// Development mode (the REPL, `newt run --watch`): every changed function that is on a
+    /// stack is remapped when its frames can be mapped, as if the script said `remap F`.
+    pub develop: bool,
 }
 
 impl UpdateRequest {
     /// A request replacing module `module` with `text` (its display path is derived from the name).
     pub fn module(module: &str, text: &str) -> UpdateRequest {
-        UpdateRequest { modules: Vec::new(), timeout: DEFAULT_TIMEOUT, dry_run: false, script: None }.with(module, text)
+        UpdateRequest { modules: Vec::new(), timeout: DEFAULT_TIMEOUT, dry_run: false, script: None, develop: false }
+            .with(module, text)
     }
 
     /// Adds (or replaces) one more module.
@@ -62,6 +67,12 @@ impl UpdateRequest {
     pub fn script(mut self, text: &str) -> UpdateRequest {
         let module = newt_compiler::check::SCRIPT_MODULE.to_string();
         self.script = Some(ModuleSource { module, path: "update.newt".into(), text: text.into() });
+        self
+    }
+
+    /// Development mode (see [`UpdateRequest::develop`]).
+    pub fn develop(mut self, on: bool) -> UpdateRequest {
+        self.develop = on;
         self
     }
 
@@ -150,6 +161,8 @@ pub(crate) struct Plan {
     /// The update script's parts to run in staging (the image's script section, in the VM's id
     /// spaces), if there is a script.
     pub script: Option<script::ScriptPlan>,
+    /// How frames of remapped functions move to the new code (`remap F`, or development mode).
+    pub remaps: remap::Remaps,
 }
 
 /// Analyses `req` against the running program (see the module docs). May run a collection (to
@@ -164,11 +177,12 @@ pub(crate) fn analyse(vm: &mut Vm, req: &UpdateRequest) -> Result<Plan, Rejectio
 /// (`diff`) and resolves the update script's parts. `prepared` must have been compiled against
 /// the VM's current version (no commit since its `AnalysisBase` was taken).
 pub(crate) fn analyse_prepared(vm: &mut Vm, prepared: Prepared) -> Result<Plan, Rejection> {
-    let Prepared { image, sources, .. } = prepared;
+    let Prepared { image, sources, develop } = prepared;
     let mut plan = diff(vm, image, sources)?;
     if let Some(sc) = plan.image.script.clone() {
         plan.script = Some(script::resolve(vm, sc).map_err(Rejection::new)?);
     }
+    plan.remaps = remap::build(vm, &plan, develop);
     // A script's own code is installed for one update only: it is never part of a change set.
     let own = format!("{}.", newt_compiler::check::SCRIPT_MODULE);
     for c in [&mut plan.changes.functions, &mut plan.changes.classes, &mut plan.changes.globals] {
@@ -322,7 +336,13 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
             && o.arity == p.arity
             && o.num_locals == p.num_locals
             && o.kind == p.kind;
-        let same_meta = o.lines == p.lines && o.locals == p.locals && o.hash == p.hash && o.path == p.path;
+        let same_meta = o.lines == p.lines
+            && o.locals == p.locals
+            && o.hash == p.hash
+            && o.path == p.path
+            && o.calls == p.calls
+            && o.hidden_base == p.hidden_base
+            && o.local_inits.len() == p.local_inits.len();
         let action = if same_code && same_meta { FnAction::Keep } else { FnAction::Replace { affected: !same_code } };
         if !same_code {
             affected.insert(id.0);
@@ -564,6 +584,7 @@ fn diff(vm: &mut Vm, mut image: Image, sources: Vec<ModuleSource>) -> Result<Pla
         changes,
         sources,
         script: None,
+        remaps: remap::Remaps::new(),
     })
 }
 

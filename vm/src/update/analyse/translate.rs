@@ -31,6 +31,9 @@ pub(crate) fn translate(image: &mut Image, fmap: &[FuncId], cmap: &[ClassId], gm
                 other => other,
             };
         }
+        for (_, init) in &mut p.local_inits {
+            *init = f(*init);
+        }
         p.kind = match p.kind.clone() {
             ProtoKind::Method { class } => ProtoKind::Method { class: ClassId(c(class.0)) },
             ProtoKind::Lambda { parent, index } => ProtoKind::Lambda { parent: f(parent), index },

@@ -30,6 +30,8 @@ pub struct Prepared {
     pub(crate) image: Image,
     /// The new version's sources (the script's module left out).
     pub(crate) sources: Vec<ModuleSource>,
+    /// Development mode: remap every changed function on a stack that can be.
+    pub(crate) develop: bool,
 }
 
 impl AnalysisBase {
@@ -65,7 +67,8 @@ impl AnalysisBase {
             sources.iter().map(|s| (s.module.clone(), s.path.clone(), s.text.clone())).collect();
         let script = req.script.as_ref().map(|s| ScriptSource { path: s.path.clone(), text: s.text.clone() });
         let loader = MemLoader { modules, stdlib: Some(newt_stdlib::source) };
-        let (program, diags) = newt_compiler::check::check_update(&loader, root, script.as_ref(), &self.running);
+        let (mut program, diags) = newt_compiler::check::check_update(&loader, root, script.as_ref(), &self.running);
+        program.remap_all = req.develop;
         if diags.iter().any(|d| d.severity == Severity::Error) {
             return Err(compile_error(&diags, &program.sources, script.is_some()));
         }
@@ -97,7 +100,7 @@ impl AnalysisBase {
                 if dropped.len() == 1 { "it" } else { "them" },
             )));
         }
-        Ok(Prepared { image, sources })
+        Ok(Prepared { image, sources, develop: req.develop })
     }
 }
 

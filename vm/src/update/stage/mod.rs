@@ -22,6 +22,7 @@ use crate::globals::Tables;
 use crate::heap::Handle;
 use crate::update::analyse::Plan;
 use crate::update::reboot::{RebootFiber, Restart};
+use crate::update::remap::{RemapFrame, Rewrite};
 use crate::update::world::Stopped;
 use crate::value::Value;
 use crate::vm::Vm;
@@ -45,6 +46,10 @@ pub(crate) struct Staged {
     pub reboots: Vec<RebootFiber>,
     /// ...into these.
     pub restarts: Vec<Restart>,
+    /// Frames a remap moves, until validation computes their new locals...
+    pub remap_frames: Vec<RemapFrame>,
+    /// ...into these.
+    pub rewrites: Vec<Rewrite>,
     /// Microseconds of the pause spent installing and swapping (reported as commit time).
     pub commit_us: u64,
 }
@@ -54,6 +59,7 @@ pub(crate) struct Staged {
 pub(crate) fn stage(w: &mut Stopped<'_>, plan: &Plan) -> Result<Staged, String> {
     let vm = w.vm();
     let reboots = vm.prepare_reboots(plan)?;
+    let remap_frames = vm.prepare_remaps(plan);
     // No collection here: that would make the pause grow with the heap. Instances come from the
     // heap's per-class registry (pruned by the collection the request ran), so only garbage made
     // while waiting for the safe point is migrated along.
@@ -73,6 +79,8 @@ pub(crate) fn stage(w: &mut Stopped<'_>, plan: &Plan) -> Result<Staged, String> 
         roots_before,
         reboots,
         restarts: Vec::new(),
+        remap_frames,
+        rewrites: Vec::new(),
         commit_us: t0.elapsed().as_micros() as u64,
     };
     match result.and_then(|()| run_new_code(vm, &staged.migrated, &new_tables.inits)) {

@@ -26,8 +26,11 @@ use crate::update::world::Stopped;
 pub(crate) fn validate(w: &mut Stopped<'_>, staged: &mut Staged, plan: &Plan) -> Result<(), String> {
     let vm = w.vm();
     let reboots = std::mem::take(&mut staged.reboots);
-    staged.restarts =
-        vm.run_script(plan, &staged.migrated, &mut staged.old_tables, &mut staged.script_swaps, reboots)?;
+    let remaps = std::mem::take(&mut staged.remap_frames);
+    let (restarts, rewrites) =
+        vm.run_script(plan, &staged.migrated, &mut staged.old_tables, &mut staged.script_swaps, reboots, remaps)?;
+    staged.restarts = restarts;
+    staged.rewrites = rewrites;
     check_filled(vm, &staged.migrated)?;
     vm.run_app_validations()
 }

@@ -18,6 +18,7 @@ use crate::globals::Tables;
 use crate::heap::{Handle, Obj};
 use crate::update::analyse::Plan;
 use crate::update::reboot::{RebootFiber, Restart};
+use crate::update::remap::{RemapFrame, Rewrite};
 use crate::update::stage::instances::Migrated;
 use crate::update::validate::old_view::OldWorld;
 use crate::value::Value;
@@ -36,10 +37,14 @@ impl Vm {
         old_tables: &mut Tables,
         swaps: &mut Vec<(Handle, Handle)>,
         reboots: Vec<RebootFiber>,
-    ) -> Result<Vec<Restart>, String> {
-        let Some(sp) = plan.script.as_ref() else { return Ok(Vec::new()) };
+        remaps: Vec<RemapFrame>,
+    ) -> Result<(Vec<Restart>, Vec<Rewrite>), String> {
         self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &migrated.pairs));
-        let r = self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots));
+        let r = match plan.script.as_ref() {
+            Some(sp) => self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots)),
+            None => Ok(Vec::new()),
+        };
+        let r = r.and_then(|restarts| Ok((restarts, self.evaluate_remaps(remaps, plan)?)));
         if let Some(w) = self.dsu.old_world.take() {
             *old_tables = w.tables;
         }
