@@ -849,3 +849,49 @@ fn development_mode_remaps_a_changed_loop_that_never_returns() {
     });
     assert!(frames.clone().any(|n| n == "app.ticker"), "{:?}", frames.collect::<Vec<_>>());
 }
+
+// ---- remap at a loop header: a fiber that never parks ----
+
+const BUSY_V1: &str = "
+var count: int = 0
+var stop: bool = false
+fn busy() {
+    let n = 0
+    while !stop {
+        n += 1
+        count = n
+    }
+}
+fn setup() {}
+fn start() {
+    spawn busy()
+}
+fn shown() -> str = \"{count}\"
+";
+
+#[test]
+fn remap_moves_a_fiber_preempted_at_its_loop_header() {
+    // `busy` never parks: it is preempted at its loop's back-edge, the loop header, and moved
+    // there to the new loop (the k-th loop header of the old version to the k-th of the new),
+    // keeping `n`; the new loop counts by tens.
+    let mut app = App::new(BUSY_V1);
+    let f = app.global("start");
+    app.vm.invoke(f, &[]).expect("start");
+    for _ in 0..50 {
+        app.vm.step();
+    }
+    let before: i64 = app.call("shown").parse().expect("a count");
+    assert!(before > 0, "the fiber ran");
+    let v2 = BUSY_V1.replace("        n += 1\n        count = n\n", "        n += 10\n        count = n\n");
+    let r = app.update_req(req(&v2, "update app\nremap busy\n").timeout(Duration::from_secs(2)));
+    committed(&r);
+    assert_eq!(r.counts.frames_remapped, 1, "{r}");
+    let at_update: i64 = app.call("shown").parse().expect("a count");
+    for _ in 0..50 {
+        app.vm.step();
+    }
+    let after: i64 = app.call("shown").parse().expect("a count");
+    assert!(after > at_update, "the moved fiber runs on: {at_update} -> {after}");
+    // Every step after the update adds ten: the count kept `n` and runs the new body.
+    assert_eq!((after - at_update) % 10, 0, "{at_update} -> {after}");
+}
