@@ -689,3 +689,81 @@ fn chat_aborted_update_under_load_changes_nothing() {
     assert_eq!(counts.v2.load(Ordering::Relaxed), 0, "version 2 answered after an aborted update");
     assert_eq!(first_messages(&mut c), old);
 }
+
+// ---------------------------------------------------------------------------------------------
+// echo: the accept loop (a `main` that never returns) remapped while clients are connected
+
+/// One line-echo client.
+struct EchoClient {
+    r: BufReader<TcpStream>,
+}
+
+impl EchoClient {
+    fn connect(addr: &str) -> EchoClient {
+        let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect: {e}"));
+        let _ = s.set_read_timeout(Some(WAIT));
+        let _ = s.set_write_timeout(Some(WAIT));
+        EchoClient { r: BufReader::new(s) }
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        if self.r.read_line(&mut line).unwrap_or(0) == 0 {
+            panic!("the echo server hung up");
+        }
+        line.trim_end_matches('\n').to_string()
+    }
+
+    fn echo(&mut self, text: &str) -> String {
+        self.r.get_mut().write_all(format!("{text}\n").as_bytes()).unwrap_or_else(|e| panic!("write: {e}"));
+        self.line()
+    }
+}
+
+#[test]
+fn echo_accept_loop_is_remapped_while_clients_are_connected() {
+    let dir = Scratch::new("echo-remap");
+    let vm = Running::start("echo/main.newt", &["0"], &dir.token(), true);
+    let mut a = EchoClient::connect(&vm.addr);
+    assert_eq!(a.echo("before"), "before");
+    let script = root().join("examples/echo/v2/update.newt");
+    let (code, report) = vm.update(&dir.token(), &script, &["examples/echo/v2/main.newt"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("committed"), "{report}");
+    assert!(report.contains("frames remapped: 1"), "{report}");
+    // The connection opened before the update is still served, by the unchanged `echo`.
+    assert_eq!(a.echo("after"), "after");
+    // New connections go through the new accept loop: greeted, numbered from the update on.
+    let mut b = EchoClient::connect(&vm.addr);
+    assert_eq!(b.line(), "hello #1");
+    assert_eq!(b.echo("hi"), "hi");
+    let mut c = EchoClient::connect(&vm.addr);
+    assert_eq!(c.line(), "hello #2");
+    assert_eq!(a.echo("still"), "still");
+}
+
+#[test]
+fn echo_update_without_remap_waits_for_main_and_aborts() {
+    // Without `remap main` the accept loop never returns: the update times out, names the
+    // frame, and the server goes on as version 1.
+    let dir = Scratch::new("echo-wait");
+    let vm = Running::start("echo/main.newt", &["0"], &dir.token(), true);
+    let mut a = EchoClient::connect(&vm.addr);
+    assert_eq!(a.echo("one"), "one");
+    let script = dir.broken_script("examples/echo/v2/update.newt", &[("remap main", "")]);
+    let o = Command::new(env!("CARGO_BIN_EXE_newt"))
+        .args(["update", "--connect", &vm.control, "--token-file"])
+        .arg(dir.token())
+        .args(["--timeout", "300", "--script"])
+        .arg(&script)
+        .arg("examples/echo/v2/main.newt")
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run newt update: {e}"));
+    let report = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(report.contains("aborted"), "{report}");
+    assert!(report.contains("main.main"), "{report}");
+    assert_eq!(a.echo("two"), "two");
+    let mut b = EchoClient::connect(&vm.addr);
+    assert_eq!(b.echo("no greeting"), "no greeting");
+}

@@ -163,6 +163,10 @@ pub fn report_text(r: &Value) -> String {
     if rebooted > 0 {
         out.push_str(&format!("  fibers rebooted: {rebooted}\n"));
     }
+    let remapped = n(counts, "frames_remapped");
+    if remapped > 0 {
+        out.push_str(&format!("  frames remapped: {remapped}\n"));
+    }
     let t = r.get("timings").unwrap_or(&empty);
     out.push_str(&format!(
         "  timings (us): analyse {}, wait {}, pause {}, commit {}\n",
