@@ -895,3 +895,61 @@ fn remap_moves_a_fiber_preempted_at_its_loop_header() {
     // Every step after the update adds ten: the count kept `n` and runs the new body.
     assert_eq!((after - at_update) % 10, 0, "{at_update} -> {after}");
 }
+
+// ---- holes: hold blocks and passive fibers are never held at entries; kept reports bounded ----
+
+const HOLDER_V1: &str = "
+import std.dsu
+var log: List<str> = []
+fn changed() -> int = 1
+fn holder() {
+    dsu.hold(fn() {
+        time.sleep(30)
+        log.push(\"got {changed()}\")
+        time.sleep(30)
+    })
+    log.push(\"after {changed()}\")
+}
+fn setup() {}
+fn start() {
+    spawn holder()
+}
+fn shown() -> str = log.join(\",\")
+";
+
+#[test]
+fn a_fiber_inside_a_hold_block_is_not_held_at_a_changed_entry() {
+    // The update waits for the block; meanwhile the fiber calls the changed function. Held at
+    // its entry, it could never end the block (a deadlock until the timeout); it runs the old
+    // code instead, the block ends, the update commits, and the call after the block is new.
+    let mut app = App::new(HOLDER_V1);
+    let f = app.global("start");
+    app.vm.invoke(f, &[]).expect("start");
+    for _ in 0..20 {
+        app.vm.step();
+    }
+    let v2 = HOLDER_V1.replace("fn changed() -> int = 1", "fn changed() -> int = 2");
+    let t = Instant::now();
+    let r = app.update_req(UpdateRequest::module("app", &app_src(&v2)).timeout(Duration::from_secs(3)));
+    committed(&r);
+    assert!(t.elapsed() < Duration::from_secs(2), "waited {:?}: held at the entry until the timeout", t.elapsed());
+    let limit = Instant::now() + Duration::from_secs(2);
+    while !app.call("shown").contains("after") && Instant::now() < limit {
+        app.vm.step();
+    }
+    assert_eq!(app.call("shown"), "got 1,after 2");
+}
+
+#[test]
+fn reports_of_dry_runs_are_bounded() {
+    let mut app = App::new("fn setup() {}\nfn f() -> int = 1\n");
+    for _ in 0..200 {
+        let mut req = UpdateRequest::module("app", &app_src("fn setup() {}\nfn f() -> int = 2\n"));
+        req.dry_run = true;
+        let r = app.update_req(req);
+        assert_eq!(r.outcome, Outcome::Committed, "{r}");
+    }
+    // The dry runs are not history, and only the last ones are kept for their requesters.
+    assert!(app.vm.dsu_history().is_empty());
+    assert!(app.vm.dsu_unrecorded_count() <= 64, "{}", app.vm.dsu_unrecorded_count());
+}

@@ -167,7 +167,7 @@ impl Vm {
             }
             Ok(plan) if req.dry_run => {
                 let r = self.make_report(id, Outcome::Committed, String::new(), plan.changes, timings);
-                self.dsu.unrecorded.push(r);
+                self.keep_unrecorded(r);
             }
             Ok(plan) => {
                 // The requesting fiber waits inside `std.dsu`; if its own stack is affected it can
@@ -254,7 +254,7 @@ impl Vm {
     pub(crate) fn refuse_request(&mut self, reason: String) -> u64 {
         let id = self.take_id();
         let r = self.make_report(id, Outcome::Rejected, reason, ChangeSet::default(), Timings::default());
-        self.dsu.unrecorded.push(r);
+        self.keep_unrecorded(r);
         id
     }
 

@@ -134,6 +134,9 @@ impl fmt::Display for UpdateReport {
     }
 }
 
+/// How many reports of dry runs and refused requests are kept.
+pub(crate) const UNRECORDED_KEPT: usize = 64;
+
 /// Step 7: every update ends with a report, recorded in the history (dry runs and malformed
 /// requests aside) and read by whoever asked.
 impl crate::vm::Vm {
@@ -150,6 +153,20 @@ impl crate::vm::Vm {
     /// Every update that reached analysis, oldest first.
     pub fn dsu_history(&self) -> &[UpdateReport] {
         &self.dsu.history
+    }
+
+    /// How many reports of dry runs and refused requests are kept now (at most 64).
+    pub fn dsu_unrecorded_count(&self) -> usize {
+        self.dsu.unrecorded.len()
+    }
+
+    /// Keeps the report of a dry run or a refused request, for its requester to read: only the
+    /// last [`UNRECORDED_KEPT`] (they are not history, and a stranger can make many).
+    pub(crate) fn keep_unrecorded(&mut self, r: UpdateReport) {
+        if self.dsu.unrecorded.len() >= UNRECORDED_KEPT {
+            self.dsu.unrecorded.pop_front();
+        }
+        self.dsu.unrecorded.push_back(r);
     }
 
     pub(crate) fn report(&self, id: u64) -> Option<&UpdateReport> {

@@ -63,7 +63,7 @@ pub struct DsuState {
     /// `safepoint.rs`).
     pub(crate) gate_ticks: i32,
     /// Reports of dry runs and of requests refused as malformed (not part of the history).
-    pub(crate) unrecorded: Vec<UpdateReport>,
+    pub(crate) unrecorded: std::collections::VecDeque<UpdateReport>,
     /// `dsu.Object` views of the policy being applied, and the running layouts while staging
     /// (`reflect.rs`).
     pub(crate) reflect: crate::update::validate::reflect::ReflectState,

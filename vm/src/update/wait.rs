@@ -249,6 +249,12 @@ impl Vm {
     /// update ends. Otherwise arms the entry gate for the slice. Returns true when held.
     pub(crate) fn hold_at_entry(&mut self, id: FiberId) -> bool {
         let Some(p) = &self.dsu.pending else { return false };
+        // A fiber inside a `dsu.hold` block, or a passive one between update points, is one the
+        // update waits for: holding it here would deadlock until the timeout (updates.md,
+        // "Update points"). It runs on in the old code.
+        if self.dsu.holds.contains_key(&id) || self.dsu.passive.contains(&id) {
+            return false;
+        }
         let held = self.sched.fibers.get(&id).is_some_and(|f| holdable(self, &f.frames, &p.plan));
         if held {
             self.dsu.held.push(id);
