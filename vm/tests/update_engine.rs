@@ -953,3 +953,32 @@ fn reports_of_dry_runs_are_bounded() {
     assert!(app.vm.dsu_history().is_empty());
     assert!(app.vm.dsu_unrecorded_count() <= 64, "{}", app.vm.dsu_unrecorded_count());
 }
+
+// ---- holes: function ids are never reused ----
+
+const HOOKS_V1: &str = "
+var hooks: List<fn() -> int> = []
+fn setup() {}
+fn call_hook() -> int = hooks[0]()
+";
+
+#[test]
+fn a_closure_of_an_aborted_update_never_runs_other_code() {
+    // An initialiser of the aborted version leaks a closure of its own lambda into an old list
+    // (a side effect an abort does not undo). Its function id must stay taken: calling it is a
+    // clean runtime error, also after a later update adds functions of its own.
+    let mut app = App::new(HOOKS_V1);
+    let v2 = format!(
+        "{HOOKS_V1}\nfn register() -> int {{\n    hooks.push(fn() -> int = 42)\n    return 1\n}}\nvar registered: int = register()\n"
+    );
+    let r = app.update_req(req(&v2, "update app\nvalidate \"no\" { return false }\n"));
+    assert_eq!(r.outcome, Outcome::Aborted, "{r}");
+    let first = app.call("call_hook");
+    assert!(first.contains("aborted"), "{first}");
+    assert!(!first.contains("internal error"), "{first}");
+    // A later update with functions (and lambdas) of its own does not take that id.
+    let v3 = format!("{HOOKS_V1}\nfn seven() -> int = 7\nvar f7: fn() -> int = fn() -> int = seven()\n");
+    committed(&app.update(&v3));
+    let again = app.call("call_hook");
+    assert!(again.contains("aborted"), "the leaked closure now runs other code: {again}");
+}

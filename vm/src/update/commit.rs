@@ -55,7 +55,19 @@ pub(crate) fn abort(w: &mut Stopped<'_>, staged: Staged, plan: &Plan, reason: St
     for &(old, new) in staged.migrated.pairs[..staged.swapped].iter().rev() {
         let _ = vm.heap.swap_objects(old, new);
     }
-    vm.tables = staged.old_tables;
+    // Function ids are never reused: the ids the aborted version added stay taken, by
+    // tombstones that raise a runtime error if a closure of that code leaked out (an aborted
+    // initialiser may have stored one in an old object) and is called.
+    let staged_len = vm.tables.functions.len();
+    let mut tables = staged.old_tables;
+    for id in tables.functions.len()..staged_len {
+        let arity = vm.tables.functions.get(id).map_or(0, |f| f.proto.arity);
+        let f = tombstone(vm, newt_compiler::types::FuncId(id as u32), arity, &tables.root_module.clone());
+        tables.push_function(f);
+        // Not a function of the program: no later update maps a name onto it or removes it.
+        vm.dsu.removed_funcs.insert(id as u32);
+    }
+    vm.tables = tables;
     vm.roots.truncate(staged.roots_before);
     // Without a script nothing was ever given the staging handles (they hold the discarded new
     // objects): free them now rather than at the next collection.
@@ -80,4 +92,36 @@ pub(crate) fn pause(w: &mut Stopped<'_>, plan: &Plan) -> Result<Committed, Strin
     };
     w.vm().heap.defer_collection(false);
     r
+}
+
+/// The function left under an id that an aborted update had added: calling it is a runtime
+/// error, never a call of some other code.
+fn tombstone(
+    vm: &mut crate::vm::Vm,
+    id: newt_compiler::types::FuncId,
+    arity: u8,
+    root: &str,
+) -> crate::globals::Function {
+    use newt_compiler::builtins::Builtin;
+    use newt_compiler::bytecode::{Constant, FuncProto, Op, ProtoKind};
+    let code = vec![Op::Const(0), Op::CallBuiltin(Builtin::Panic.id(), 1), Op::Return];
+    let proto = FuncProto {
+        name: format!("<aborted update code {}>", id.0),
+        module: String::new(),
+        kind: ProtoKind::Module,
+        arity,
+        num_locals: u16::from(arity),
+        max_stack: 1,
+        lines: vec![0; code.len()],
+        code,
+        consts: vec![Constant::Str("this code belongs to an update that was aborted".into())],
+        captures: Vec::new(),
+        locals: Vec::new(),
+        calls: Vec::new(),
+        hidden_base: u16::from(arity),
+        local_inits: Vec::new(),
+        path: String::new(),
+        hash: 0,
+    };
+    crate::load::make_function(id, proto, 1, root, &mut vm.heap)
 }
