@@ -7,10 +7,10 @@
 //! do not survive it), and afterwards `g` is their entry function: nothing of the script stays on
 //! their stacks.
 //!
-//! A fiber parked on a channel or a join cannot be rebooted (it is registered as a waiter where
-//! the engine cannot take it back out): the update then aborts, naming it, before anything
-//! changes. A fiber parked in a sleep or on a socket is restarted (its timer or socket waits are
-//! dropped).
+//! A fiber is rebooted wherever it is parked (updates.md): one waiting in `recv`, `send` or
+//! `join` is first taken out of that wait (removed from the channel's queues — a parked sender's
+//! value goes with it — or from the joined fiber's joiners), one in a sleep or on a socket has its
+//! timer or socket waits dropped.
 
 use crate::fiber::{FiberId, Frame, Status, Wait};
 use crate::heap::{FrameSnapshot, Obj};
@@ -62,19 +62,12 @@ impl Vm {
 
     /// The fibers to reboot with a snapshot of each one's entry frame, taken while the running
     /// tables (whose metadata describes those frames) are still installed; before anything
-    /// changes, an error when one cannot be rebooted: the requesting fiber, or a fiber parked on
-    /// a channel or a join.
+    /// changes, an error when one cannot be rebooted: the requesting fiber.
     pub(crate) fn prepare_reboots(&self, plan: &Plan) -> Result<Vec<RebootFiber>, String> {
         let fibers = self.fibers_to_reboot(plan);
         for &(id, _, _) in &fibers {
             if self.current == Some(id) {
                 return Err(format!("cannot reboot <fiber {}>: it is the fiber requesting the update", id.0));
-            }
-            if let Some(Status::Parked(Wait::Send(_) | Wait::Recv(_) | Wait::Join(_))) = self.fiber_status(id) {
-                return Err(format!(
-                    "cannot reboot <fiber {}>: it is waiting on a channel or for another fiber; let it reach a sleep, a socket or a running state first",
-                    id.0
-                ));
             }
         }
         Ok(fibers
@@ -120,6 +113,17 @@ impl Vm {
                 Some(Status::Parked(Wait::Io(_))) => self.io_forget(id),
                 // Its pending wake-up must not cut short a sleep of the restarted code.
                 Some(Status::Parked(Wait::Sleep)) => self.sched.cancel_timers(id),
+                // Out of the channel's queues: nobody hands it a value or takes its own.
+                Some(Status::Parked(Wait::Send(h) | Wait::Recv(h))) => {
+                    if let Obj::Chan(c) = self.heap.get_mut(h) {
+                        c.forget(id);
+                    }
+                }
+                Some(Status::Parked(Wait::Join(other))) => {
+                    if let Some(o) = self.sched.fibers.get_mut(&other) {
+                        o.joiners.retain(|&j| j != id);
+                    }
+                }
                 _ => {}
             }
             let Some(func) = self.tables.function(callee) else { continue };
