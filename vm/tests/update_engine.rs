@@ -992,3 +992,24 @@ fn a_closure_of_an_aborted_update_never_runs_other_code() {
     let again = app.call("call_hook");
     assert!(again.contains("aborted"), "the leaked closure now runs other code: {again}");
 }
+
+// ---- holes: removed code held in a channel buffer ----
+
+#[test]
+fn a_removed_function_held_in_a_channel_buffer_rejects_the_update() {
+    let src = "
+var c: Chan<fn() -> int> = Chan::<fn() -> int>(1)
+fn helper() -> int = 5
+fn setup() {
+    c.send(helper)
+}
+fn other() -> int = 1
+";
+    let mut app = App::new(src);
+    let before = app.digest();
+    let v2 = src.replace("fn helper() -> int = 5\n", "").replace("    c.send(helper)\n", "");
+    let r = app.update(&v2);
+    assert_eq!(r.outcome, Outcome::Rejected, "{r}");
+    assert!(r.reason.contains("app.helper is removed but a value in a channel still refers to it"), "{}", r.reason);
+    assert_eq!(app.digest(), before);
+}

@@ -178,58 +178,74 @@ impl MapKey {
 }
 
 impl Obj {
-    /// Calls `f` with every handle this object refers to.
-    pub fn for_each_ref(&self, mut f: impl FnMut(Handle)) {
-        let mut val = |v: &Value| {
-            if let Value::Obj(h) = v {
-                f(*h)
-            }
-        };
+    /// Calls `f` with every value this object holds — its fields, elements, keys that are
+    /// objects, captured cells, a closure's function (as `Value::Func`), a channel's buffered and
+    /// parked values, a frame snapshot's locals. This is the one walk over an object's contents
+    /// (exhaustive, no catch-all arm): the collector, the removed-code check and the stale-closure
+    /// check all go through it, so a new kind of object cannot be forgotten by one of them.
+    pub fn for_each_value(&self, mut f: impl FnMut(&Value)) {
         match self {
             Obj::Free(_) | Obj::Str(_) | Obj::Fiber(_) => {}
-            Obj::Forward(h) => val(&Value::Obj(*h)),
-            Obj::List(items) => items.iter().for_each(val),
+            Obj::Forward(h) => f(&Value::Obj(*h)),
+            Obj::List(items) => items.iter().for_each(f),
             Obj::Map(m) => {
                 for (k, v) in m.iter() {
                     if let MapKey::Str(s) = k {
-                        val(&Value::Obj(s.handle));
+                        f(&Value::Obj(s.handle));
                     }
-                    val(v);
+                    f(v);
                 }
             }
-            Obj::Instance(i) => i.fields.iter().for_each(val),
-            Obj::Closure(c) => c.upvals.iter().for_each(|h| val(&Value::Obj(*h))),
-            Obj::Cell(v) => val(v),
-            Obj::Chan(c) => c.for_each_value(val),
-            Obj::Frame(fr) => fr.locals.iter().for_each(|(_, v)| val(v)),
+            Obj::Instance(i) => i.fields.iter().for_each(f),
+            Obj::Closure(c) => {
+                f(&Value::Func(c.func));
+                c.upvals.iter().for_each(|h| f(&Value::Obj(*h)));
+            }
+            Obj::Cell(v) => f(v),
+            Obj::Chan(c) => c.for_each_value(f),
+            Obj::Frame(fr) => fr.locals.iter().for_each(|(_, v)| f(v)),
         }
     }
 
-    /// Calls `f` on every handle this object refers to, allowing it to rewrite them (used to
-    /// replace forwarded handles by their targets). String map keys are left alone: strings never
-    /// take part in `become`.
-    pub fn for_each_ref_mut(&mut self, mut f: impl FnMut(&mut Handle)) {
-        let mut val = |v: &mut Value| {
+    /// Calls `f` with every handle this object refers to (the collector's marking).
+    pub fn for_each_ref(&self, mut f: impl FnMut(Handle)) {
+        self.for_each_value(|v| {
             if let Value::Obj(h) = v {
-                f(h)
+                f(*h)
             }
-        };
+        });
+    }
+
+    /// Calls `f` on every value this object holds that it may rewrite (used to replace forwarded
+    /// handles by their targets): the same contents as [`Obj::for_each_value`] but for string map
+    /// keys (strings never take part in `become`), a forwarding marker's target and a closure's
+    /// function (neither is rewritten).
+    pub fn for_each_value_mut(&mut self, mut f: impl FnMut(&mut Value)) {
         match self {
             Obj::Free(_) | Obj::Str(_) | Obj::Fiber(_) | Obj::Forward(_) => {}
-            Obj::List(items) => items.iter_mut().for_each(val),
-            Obj::Map(m) => m.values_mut().for_each(val),
-            Obj::Instance(i) => i.fields.iter_mut().for_each(val),
+            Obj::List(items) => items.iter_mut().for_each(f),
+            Obj::Map(m) => m.values_mut().for_each(f),
+            Obj::Instance(i) => i.fields.iter_mut().for_each(f),
             Obj::Closure(c) => c.upvals.iter_mut().for_each(|h| {
                 let mut v = Value::Obj(*h);
-                val(&mut v);
+                f(&mut v);
                 if let Value::Obj(n) = v {
                     *h = n;
                 }
             }),
-            Obj::Cell(v) => val(v),
-            Obj::Chan(c) => c.for_each_value_mut(val),
-            Obj::Frame(fr) => fr.locals.iter_mut().for_each(|(_, v)| val(v)),
+            Obj::Cell(v) => f(v),
+            Obj::Chan(c) => c.for_each_value_mut(f),
+            Obj::Frame(fr) => fr.locals.iter_mut().for_each(|(_, v)| f(v)),
         }
+    }
+
+    /// Calls `f` on every handle this object refers to, allowing it to rewrite them.
+    pub fn for_each_ref_mut(&mut self, mut f: impl FnMut(&mut Handle)) {
+        self.for_each_value_mut(|v| {
+            if let Value::Obj(h) = v {
+                f(h)
+            }
+        });
     }
 
     /// An estimate of the bytes this object occupies (its table entry and what it owns); the

@@ -606,10 +606,15 @@ fn stale_closures(vm: &mut Vm, removed_funcs: &[u32], reasons: &mut Vec<String>)
     vm.collect();
     let mut found = HashSet::new();
     for i in 0..vm.heap.table_len() {
-        if let Some(crate::heap::Obj::Closure(c)) = vm.heap.entry(crate::heap::Handle(i as u32)) {
-            if stale.contains(&c.func.0) {
-                found.insert(c.func.0);
-            }
+        if let Some(obj) = vm.heap.entry(crate::heap::Handle(i as u32)) {
+            // The one walk over objects: a closure shows its function as `Value::Func`.
+            obj.for_each_value(|v| {
+                if let crate::value::Value::Func(f) = v {
+                    if stale.contains(&f.0) {
+                        found.insert(f.0);
+                    }
+                }
+            });
         }
     }
     let mut found: Vec<u32> = found.into_iter().collect();

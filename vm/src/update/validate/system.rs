@@ -46,16 +46,20 @@ fn find_removed_ref(vm: &Vm, removed: &HashSet<u32>) -> Option<(u32, String)> {
         }
     }
     for i in 0..vm.heap.table_len() {
-        let found = match vm.heap.entry(Handle(i as u32)) {
-            Some(Obj::List(items)) => items.iter().find_map(hit),
-            Some(Obj::Instance(inst)) => inst.fields.iter().find_map(hit),
-            Some(Obj::Cell(v)) => hit(v),
-            Some(Obj::Map(m)) => m.values().find_map(hit),
-            Some(Obj::Closure(c)) if removed.contains(&c.func.0) => Some(c.func.0),
-            _ => None,
-        };
+        let Some(obj) = vm.heap.entry(Handle(i as u32)) else { continue };
+        let mut found = None;
+        obj.for_each_value(|v| {
+            if found.is_none() {
+                found = hit(v);
+            }
+        });
         if let Some(f) = found {
-            return Some((f, "a live object".into()));
+            let what = match obj {
+                Obj::Chan(_) => "a value in a channel",
+                Obj::Frame(_) => "a dsu.Frame snapshot",
+                _ => "a live object",
+            };
+            return Some((f, what.into()));
         }
     }
     None
