@@ -111,7 +111,8 @@ pub struct Tables {
     pub(crate) retired: Vec<Rc<Function>>,
     pub classes: Vec<Rc<RtClass>>,
     pub globals: Vec<Value>,
-    pub global_info: Vec<GlobalInfo>,
+    /// Shared between the running and the staged tables until an update replaces an entry.
+    pub global_info: Vec<Rc<GlobalInfo>>,
     pub modules: Vec<ModuleProto>,
     /// Name of the root module (whose functions appear unqualified in traces).
     pub root_module: String,

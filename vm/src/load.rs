@@ -75,7 +75,7 @@ pub(crate) fn load(image: Image, heap: &mut Heap) -> Result<Loaded, String> {
         };
         tables.globals.push(value);
         let short_name = g.name.strip_prefix(&format!("{}.", g.module)).unwrap_or(&g.name).to_string();
-        tables.global_info.push(GlobalInfo { slot: g.clone(), short_name });
+        tables.global_info.push(Rc::new(GlobalInfo { slot: g.clone(), short_name }));
     }
     let mut tasks = Vec::new();
     for m in &image.modules {

@@ -140,3 +140,29 @@ fn remap_figures() {
         println!("{n:>7} frames remapped: pause {:>8} us, analyse {:>6} us", t.pause_us, t.analyse_us);
     }
 }
+
+/// `classes` unchanged classes (each with a global holding an instance) and one that changes.
+fn many_classes_program(classes: usize, v2: bool) -> String {
+    let mut s = String::from("import std.time\n");
+    for i in 0..classes {
+        s.push_str(&format!("class C{i} {{ a: int\n b: str }}\nvar g{i}: C{i} = C{i} {{ a: {i}, b: \"x\" }}\n"));
+    }
+    let extra = if v2 { "    c: int = 0\n" } else { "" };
+    s.push_str(&format!("class Changed {{\n    a: int\n{extra}}}\nvar changed: Changed = Changed {{ a: 1 }}\n"));
+    s.push_str("fn main() {\n    while true {\n        time.sleep(5)\n    }\n}\n");
+    s
+}
+
+#[test]
+#[ignore]
+fn pause_with_many_unchanged_classes() {
+    // Staging shares unchanged classes and global descriptors with the running tables: the
+    // pause must not grow with them.
+    for classes in [10, 1_000, 5_000] {
+        let mut vm = vm_for(&many_classes_program(classes, false));
+        let r = vm.update(UpdateRequest::module("app", &many_classes_program(classes, true)));
+        assert_eq!(r.outcome, Outcome::Committed, "{r}");
+        assert_eq!(r.counts.instances_migrated, 1);
+        println!("1 class changed among {classes:>5} unchanged ones: pause {:>6} us", r.timings.pause_us);
+    }
+}

@@ -16,6 +16,7 @@ use crate::vm::Vm;
 use newt_compiler::bytecode::{CaptureSrc, FuncProto, GlobalKind, ProtoKind};
 use newt_compiler::types::FuncId;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The staged tables plus the initialisers staging must run once they are installed.
 pub(crate) struct Staged {
@@ -62,26 +63,32 @@ pub(crate) fn stage_tables(vm: &mut Vm, plan: &Plan) -> Result<Staged, String> {
     };
     for (i, c) in plan.image.classes.iter().enumerate() {
         let id = plan.cmap[i];
-        let rt = RtClass::from_proto(id, c);
+        // Unchanged classes stay shared with the running tables: the pause does not grow with them.
         match plan.class_actions[i] {
             ClassAction::Keep => {}
             ClassAction::Replace { .. } => {
-                t.replace_class(rt);
+                t.replace_class(RtClass::from_proto(id, c));
             }
             ClassAction::Add => {
                 if id.0 as usize != t.classes.len() {
                     return Err(format!("internal: class {} staged out of order", c.name));
                 }
-                t.add_class(rt);
+                t.add_class(RtClass::from_proto(id, c));
             }
         }
     }
     let mut slot_index = HashMap::new();
     for (i, g) in plan.image.globals.iter().enumerate() {
         let slot = plan.gmap[i];
-        slot_index.insert(slot, i);
+        if plan.global_actions[i] == GlobalAction::Keep {
+            continue;
+        }
+        // Only globals that run an initialiser are looked up below.
+        if plan.global_actions[i] == GlobalAction::Init {
+            slot_index.insert(slot, i);
+        }
         let short_name = g.name.strip_prefix(&format!("{}.", g.module)).unwrap_or(&g.name).to_string();
-        let info = GlobalInfo { slot: g.clone(), short_name };
+        let info = Rc::new(GlobalInfo { slot: g.clone(), short_name });
         let value = match g.kind {
             GlobalKind::Function(f) => Value::Func(f),
             _ => Value::Undef,
@@ -116,8 +123,16 @@ pub(crate) fn stage_tables(vm: &mut Vm, plan: &Plan) -> Result<Staged, String> {
         }
     }
     // Verify every new or changed function against the staged shapes, then load them.
-    let lambdas: HashMap<u32, &FuncProto> =
-        plan.image.functions.iter().enumerate().map(|(i, p)| (plan.fmap[i].0, p)).collect();
+    // The verifier looks up the captures of lambdas the new code makes: new or changed ones come
+    // from the image, the others are the running tables'.
+    let lambdas: HashMap<u32, &FuncProto> = plan
+        .image
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| plan.fn_actions[*i] != FnAction::Keep)
+        .map(|(i, p)| (plan.fmap[i].0, p))
+        .collect();
     let mut loaded = Vec::new();
     {
         let env = StageEnv { tables: &t, lambdas };
