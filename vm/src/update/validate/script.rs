@@ -38,7 +38,11 @@ impl Vm {
         reboots: Vec<RebootFiber>,
     ) -> Result<Vec<Restart>, String> {
         let Some(sp) = plan.script.as_ref() else { return Ok(Vec::new()) };
-        self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &migrated.pairs));
+        // Objects of classes this update migrates lazily that new code already touched have their
+        // old objects in shadows (`update/lazy.rs`).
+        let mut pairs = migrated.pairs.clone();
+        pairs.extend(self.dsu.lazy.staged_pairs());
+        self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &pairs));
         let r = self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots));
         if let Some(w) = self.dsu.old_world.take() {
             *old_tables = w.tables;
