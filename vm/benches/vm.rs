@@ -111,7 +111,7 @@ fn become_bench(c: &mut Criterion) {
                     let pairs: Vec<(Handle, Handle)> = (0..1000)
                         .map(|i| {
                             let fields = vec![Value::Int(i)].into_boxed_slice();
-                            let old = heap.alloc(Obj::Instance(Instance { class: ClassId(0), fields }));
+                            let old = heap.alloc(Obj::Instance(Instance::new(ClassId(0), fields)));
                             (old, heap.alloc(Obj::Cell(Value::Int(i))))
                         })
                         .collect();

@@ -94,5 +94,6 @@ impl Vm {
         }
         // Sockets whose owning object was just freed are closed before any entry is reused.
         self.io_after_gc();
+        self.lazy_after_collect();
     }
 }

@@ -18,12 +18,14 @@
 // application validations of `dsu.add_validation`.
 // prepare: compiling the new version off the VM thread. reboot: `reboot F => call`. `dsu.hold`
 // and passive fibers are holders in `safepoint`. reflect: `dsu.Object` views and
-// `Vm::apply_policy`, which runs one reusable policy (`migrate C = ...`) on one object. Not yet:
-// remap, lazy migration.
+// `Vm::apply_policy`, which runs one reusable policy (`migrate C = ...`) on one object. lazy:
+// `migrate lazy`, migrated on first access (the check is in the dispatch loop's second copy).
+// Not yet: remap.
 pub mod analyse;
 pub mod commit;
 pub mod control;
 pub mod driver;
+pub(crate) mod lazy;
 pub(crate) mod natives;
 pub mod prepare;
 mod reboot;

@@ -66,7 +66,7 @@ fn old_and_new(vm: &mut Vm, image_slot: u32) -> (Handle, Handle) {
         .stopped()
         .expect("between steps")
         .heap_mut()
-        .alloc(Obj::Instance(Instance { class, fields: vec![Value::Int(42)].into_boxed_slice() }));
+        .alloc(Obj::Instance(Instance::new(class, vec![Value::Int(42)].into_boxed_slice())));
     (old, new)
 }
 

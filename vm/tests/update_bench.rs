@@ -2,7 +2,8 @@
 //! `cargo test --release -p newt-vm --test update_bench -- --ignored --nocapture`
 //! Prints the pause and its parts for N migrated instances (by the default policy, and with a
 //! custom `migrate` block), and for 1,000 migrated instances in a heap of many unrelated objects
-//! (the pause must not grow with the heap: instances come from the heap's per-class registry).
+//! (the pause must not grow with the heap: instances come from the heap's per-class registry),
+//! and the pause for N instances left to `migrate lazy` (at most 1 ms for 1,000,000).
 //! `NEWT_BENCH_MAX` caps the sizes (default 10,000,000; the 10M runs need about 6 GB).
 
 use newt_compiler::loader::MemLoader;
@@ -91,6 +92,49 @@ fn migration_figures() {
     }
     for other in [100_000, 1_000_000, 10_000_000].into_iter().filter(|&n| n <= max) {
         measure(1_000, other, false);
+    }
+}
+
+/// `migrate lazy`: the pause for `n` instances left pending (it must not touch them), then the
+/// time to migrate them all on first access (a loop reading the new field of each).
+fn measure_lazy(n: usize) {
+    let probe = "fn total() -> float {\n    let t = 0.0\n    for i in items {\n        t = t + i.mark\n    }\n    return t\n}\n";
+    let mut vm = vm_for(&program(n, 0, false));
+    let v2 = format!("{}{probe}", program(n, 0, true));
+    let req = UpdateRequest::module("app", &v2)
+        .script("update app\nmigrate lazy Item(o: old.Item) { self.mark = float(o.id) * 0.5 }\n");
+    let r = vm.update(req);
+    assert_eq!(r.outcome, Outcome::Committed, "{r}");
+    assert_eq!(r.counts.instances_migrated, 0);
+    assert_eq!(r.counts.instances_lazy, n);
+    let t = r.timings;
+    let slot = vm.tables().global_info.iter().rposition(|g| g.slot.name == "app.total").unwrap();
+    let f = vm.tables().globals[slot];
+    let t0 = std::time::Instant::now();
+    let total = vm.invoke(f, &[]).map(|v| vm.display(v)).unwrap_or_else(|e| e.error.msg);
+    let first = t0.elapsed();
+    let t1 = std::time::Instant::now();
+    let again = vm.invoke(f, &[]).map(|v| vm.display(v)).unwrap_or_else(|e| e.error.msg);
+    let second = t1.elapsed();
+    assert_eq!(total, again);
+    println!(
+        "{n:>9} instances lazy:    pause {:>9} us (commit {:>7} us), analyse {:>6} us; first pass over them {:>8} us (migrating each), second {:>8} us",
+        t.pause_us,
+        t.commit_us,
+        t.analyse_us,
+        first.as_micros(),
+        second.as_micros()
+    );
+    // updates.md: the pause no longer grows with the lazily migrated instances.
+    assert!(t.pause_us <= 1_000, "the pause for {n} lazy instances took {} us", t.pause_us);
+}
+
+#[test]
+#[ignore]
+fn lazy_migration_figures() {
+    let max: usize = std::env::var("NEWT_BENCH_MAX").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    for n in [1_000, 100_000, 1_000_000].into_iter().filter(|&n| n <= max) {
+        measure_lazy(n);
     }
 }
 

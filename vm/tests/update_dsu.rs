@@ -279,22 +279,23 @@ import std.dsu
 import std.time
 import lib
 
-fn transfer() {
+fn transfer(ms: int) {
     dsu.hold(fn() {
         print(\"hold begins\")
-        time.sleep(40)
+        time.sleep(ms)
         print(\"hold ends\")
     })
 }
 
 fn main() {
     lib.setup()
-    let t = spawn transfer()
+    let t = spawn transfer(40)
     time.sleep(5)
     let r = dsu.apply([\"v2\"], nil)
     print(\"{r.outcome()} [{r.reason()}] {lib.greet()}\")
     t.join()
-    let u = spawn transfer()
+    // Long enough that compiling v3 aside (slower on a loaded machine) ends inside the block.
+    let u = spawn transfer(1000)
     time.sleep(5)
     let r2 = dsu.apply_within([\"v3\"], nil, 10)
     print(\"{r2.outcome()} [{r2.reason()}]\")

@@ -46,6 +46,7 @@ mod ops;
 mod running;
 mod scope;
 mod script;
+mod script_lazy;
 mod script_old;
 mod script_paths;
 mod script_stack;

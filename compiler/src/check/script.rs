@@ -274,9 +274,19 @@ impl<'a> Checker<'a> {
                     let fields = &self.prog.classes[class.0 as usize].fields;
                     slots.into_iter().filter_map(|s| fields.get(s as usize).map(|f| f.name.clone())).collect()
                 });
+                if md.lazy {
+                    self.check_lazy_block(func, &cname);
+                }
                 (view, ScriptMigrationKind::Block { func, assigned })
             }
             MigrateBody::Policy(e) => {
+                if md.lazy {
+                    self.error(
+                        md.span,
+                        format!("`migrate lazy {cname} = ...`: a policy runs in the pause; a lazy migration is a block that reads only the old object (`migrate lazy {cname}(o: old.{cname}) {{ ... }}`)"),
+                    );
+                    return None;
+                }
                 let view = match self.script_view_for_new(class) {
                     Some(v) => v,
                     None => {

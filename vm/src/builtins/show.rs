@@ -109,6 +109,22 @@ impl Vm {
                 }
                 out.push('}');
             }
+            Obj::Instance(inst) if self.dsu.lazy.active && self.dsu.lazy.pending(inst.class, inst.epoch) => {
+                // Only where the VM cannot run the migration (`Vm::display`): shown as it is,
+                // in its old layout (`str()` in Newt migrates it first).
+                let (name, fields) = self.dsu.lazy.old_layout(inst.class, inst.epoch).unwrap_or(("?", &[]));
+                out.push_str(name);
+                out.push('{');
+                for (i, v) in inst.fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(fields.get(i).map(String::as_str).unwrap_or("?"));
+                    out.push_str(": ");
+                    self.show_into(*v, true, out, path);
+                }
+                out.push('}');
+            }
             Obj::Instance(inst) => {
                 let class = self.tables.class(inst.class);
                 out.push_str(class.map(|c| c.short_name.as_str()).unwrap_or("?"));

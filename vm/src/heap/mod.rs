@@ -12,8 +12,10 @@
 //! Collection itself (roots, mark, sweep) is driven by the VM in `crate::gc`, which knows the
 //! roots; this file provides the table operations it uses.
 
+mod lazy;
 mod object;
 
+pub use lazy::SHADOW;
 pub use object::{Closure, FrameSnapshot, Instance, MapKey, Obj, Str, StrKey};
 
 use crate::fiber::FiberId;
@@ -91,6 +93,8 @@ pub struct Heap {
     /// not include a full collection (its work is O(affected objects)); stress mode still
     /// collects, to check that staging roots everything.
     deferred: bool,
+    /// The lazy-migration epoch that new instances are stamped with (`lazy.rs`).
+    epoch: u32,
     pub(crate) stats: HeapStats,
 }
 
@@ -116,18 +120,22 @@ impl Heap {
             by_class: Vec::new(),
             registry_dirty: false,
             deferred: false,
+            epoch: 0,
             stats: HeapStats::default(),
         }
     }
 
     /// Stores `obj` and returns its handle. Never collects: the VM decides when to collect, at
     /// points where every live value is rooted (`Vm::gc_point`).
-    pub fn alloc(&mut self, obj: Obj) -> Handle {
+    pub fn alloc(&mut self, mut obj: Obj) -> Handle {
         self.bytes += obj.size_estimate();
         self.live += 1;
         self.stats.allocated += 1;
-        let class = match &obj {
-            Obj::Instance(inst) => Some(inst.class),
+        let class = match &mut obj {
+            Obj::Instance(inst) => {
+                inst.epoch = self.epoch;
+                Some(inst.class)
+            }
             _ => None,
         };
         let h = if self.free_head != NO_FREE {
@@ -165,10 +173,11 @@ impl Heap {
         self.by_class[c].push(h);
     }
 
-    /// The class of the instance in entry `i`, if it holds one.
+    /// The class of the instance in entry `i`, if it holds one (a lazy migration's shadow of
+    /// an old object is no instance of anything: see `lazy.rs`).
     fn class_at(&self, i: usize) -> Option<ClassId> {
         match self.entries.get(i) {
-            Some(Obj::Instance(inst)) => Some(inst.class),
+            Some(Obj::Instance(inst)) if inst.epoch != SHADOW => Some(inst.class),
             _ => None,
         }
     }
@@ -487,7 +496,7 @@ mod tests {
     use crate::value::Value;
 
     fn instance(heap: &mut Heap, class: u32) -> Handle {
-        heap.alloc(Obj::Instance(Instance { class: ClassId(class), fields: Box::new([Value::Int(class as i64)]) }))
+        heap.alloc(Obj::Instance(Instance::new(ClassId(class), Box::new([Value::Int(class as i64)]))))
     }
 
     #[test]

@@ -81,10 +81,23 @@ impl std::ops::Deref for Str {
 }
 
 /// An instance of a Newt class: its run-time class and its fields in slot order.
+///
+/// `epoch` is the heap's lazy-migration epoch when the instance was allocated (stamped by
+/// `Heap::alloc`; it fills what was padding, so an instance is no bigger). An instance whose
+/// class was migrated lazily at a later epoch still has the old layout: it is *pending*
+/// (`crate::update::lazy`). Outside updates nothing reads it.
 #[derive(Debug)]
 pub struct Instance {
     pub class: ClassId,
+    pub(crate) epoch: u32,
     pub fields: Box<[Value]>,
+}
+
+impl Instance {
+    /// An instance of `class` with these fields (its epoch is stamped when it is allocated).
+    pub fn new(class: ClassId, fields: Box<[Value]>) -> Instance {
+        Instance { class, epoch: 0, fields }
+    }
 }
 
 /// A lambda with its captured cells.

@@ -20,7 +20,9 @@ impl Vm {
         }
     }
 
-    /// `Map(n)`: the top `2n` values as key/value pairs, replaced by the new map.
+    /// `Map(n)`: the top `2n` values as key/value pairs, replaced by the new map. (Inlined into
+    /// both copies of the dispatch loop, as it was into the one loop before there were two.)
+    #[inline(always)]
     pub(crate) fn new_map(&mut self, n: usize) -> Result<(), RtError> {
         let from = self.stack.len() - 2 * n;
         let mut map = OrdMap::with_capacity(n);
@@ -38,7 +40,7 @@ impl Vm {
     pub(crate) fn new_aggregate(&mut self, class: Option<u32>, n: usize) {
         let from = self.stack.len() - n;
         let obj = match class {
-            Some(c) => Obj::Instance(Instance { class: ClassId(c), fields: self.stack.drain(from..).collect() }),
+            Some(c) => Obj::Instance(Instance::new(ClassId(c), self.stack.drain(from..).collect())),
             None => Obj::List(self.stack.drain(from..).collect()),
         };
         let h = self.heap.alloc(obj);
@@ -59,6 +61,7 @@ impl Vm {
     }
 
     /// `Closure(func)`: captures cells from the current frame's locals or the running closure.
+    #[inline(always)]
     pub(crate) fn new_closure(&mut self, func: u32, base: usize, closure: Option<Handle>) -> Result<Value, RtError> {
         let f = self.tables.functions.get(func as usize).cloned().ok_or_else(|| RtError::internal("unknown lambda"))?;
         let mut upvals = Vec::with_capacity(f.proto.captures.len());

@@ -168,6 +168,7 @@ impl Vm {
     }
 
     /// `CallSuper(class, vslot, argc)`: [self, a1..an], through `class`'s vtable.
+    #[inline(always)]
     pub(crate) fn call_super(&mut self, class: u32, vslot: u16, argc: usize) -> Result<*const Function, Exit> {
         let pos = self.stack.len() - argc - 1;
         let func = self.vtable_entry(ClassId(class), vslot)?;

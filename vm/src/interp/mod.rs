@@ -72,7 +72,22 @@ pub(crate) enum Exit {
 impl Vm {
     /// Runs the current fiber until the frame count drops to `stop_depth` (0: the fiber's bottom
     /// frame returned) or the slice ends.
+    ///
+    /// The loop exists twice: while a lazy migration may have left instances pending
+    /// (`update/lazy.rs`) the copy that checks for them runs; otherwise the copy without the
+    /// check, so lazy migration costs nothing outside updates. Nothing can become pending while
+    /// a slice runs (only a commit does that, and a commit inside a fiber ends its slice).
     pub(crate) fn execute(&mut self, stop_depth: usize) -> Exit {
+        if self.dsu.lazy.active {
+            self.dispatch::<true>(stop_depth)
+        } else {
+            self.dispatch::<false>(stop_depth)
+        }
+    }
+
+    /// The dispatch loop (see [`Vm::execute`]); `LAZY`: objects are checked for pending lazy
+    /// migrations where the instruction already dispatches on the object's kind.
+    fn dispatch<const LAZY: bool>(&mut self, stop_depth: usize) -> Exit {
         // A return that leaves `watch` frames or fewer either ends this run or crosses the
         // fiber's return barrier: one comparison serves both, so barriers cost nothing extra.
         let watch = stop_depth.max(self.dsu.ret_barrier);
@@ -265,6 +280,34 @@ impl Vm {
                     *top!() = Value::Bool(r);
                 }};
             }
+            // With `LAZY`: migrates `$v` first when it is a pending instance (a runtime error
+            // when its migration fails). Compiled out of the loop without lazy migrations.
+            macro_rules! lazy {
+                ($v:expr) => {
+                    if LAZY {
+                        let v: Value = $v;
+                        if self.lazy_pending_value(v) {
+                            save_pc!();
+                            let r = with_stack!(self.lazy_ready(v));
+                            // (The next instruction may not read `fp` again.)
+                            debug_assert!(!fp.is_null());
+                            try_rt!(r);
+                        }
+                    }
+                };
+            }
+            // With `LAZY`: migrates every pending instance reachable from `$v` first (`str`).
+            macro_rules! lazy_deep {
+                ($v:expr) => {
+                    if LAZY {
+                        let v: Value = $v;
+                        save_pc!();
+                        let r = with_stack!(self.lazy_ready_deep(v));
+                        debug_assert!(!fp.is_null());
+                        try_rt!(r);
+                    }
+                };
+            }
             macro_rules! jump {
                 ($off:expr) => {
                     // SAFETY: verified jump target inside the code.
@@ -441,11 +484,24 @@ impl Vm {
 
                     Op::Call(argc) => call!(self.call_value(argc as usize)),
                     Op::CallGlobal(slot, argc) => call!(self.call_global(slot, argc as usize)),
-                    Op::CallMethod(vslot, argc) => call!(self.call_method(vslot, argc as usize)),
+                    Op::CallMethod(vslot, argc) => {
+                        // SAFETY: the receiver is below the arguments, above the frame's locals.
+                        lazy!(unsafe { *top.sub(argc as usize + 1) });
+                        call!(self.call_method(vslot, argc as usize))
+                    }
                     Op::CallSuper(class, vslot, argc) => call!(self.call_super(class, vslot, argc as usize)),
                     Op::CallBuiltin(id, argc) => {
                         save_pc!();
                         let Some(b) = Builtin::from_id(id) else { throw!(RtError::internal("unknown built-in")) };
+                        if LAZY && argc > 0 {
+                            if let Some(deep) = crate::update::lazy::reads_instances(b) {
+                                // SAFETY: the first argument is below the others, above the locals.
+                                let v = unsafe { *top.sub(argc as usize) };
+                                let r = with_stack!(if deep { self.lazy_ready_deep(v) } else { self.lazy_ready(v) });
+                                debug_assert!(!fp.is_null());
+                                try_rt!(r);
+                            }
+                        }
                         let args = sp!() - argc as usize;
                         sync!();
                         self.gc_point();
@@ -497,10 +553,13 @@ impl Vm {
                         self.new_aggregate(Some(class), n as usize)
                     }),
                     Op::GetField(slot) => {
+                        lazy!(*top!());
                         let t = top!();
                         *t = try_rt!(self.get_field(*t, slot));
                     }
                     Op::SetField(slot) => {
+                        // SAFETY: the object is below the value, above the frame's locals.
+                        lazy!(unsafe { *top.sub(2) });
                         let v = pop!();
                         let obj = pop!();
                         try_rt!(self.set_field(obj, slot, v));
@@ -547,12 +606,20 @@ impl Vm {
                     }
 
                     Op::Is(ty) => {
+                        lazy!(*top!());
                         let t = top!();
                         *t = Value::Bool(RtType::decode(ty).is_some_and(|ty| self.is_type(*t, ty)));
                     }
-                    Op::As(ty) => try_rt!(self.cast(*top!(), ty, false)),
-                    Op::AsOpt(ty) => try_rt!(self.cast(*top!(), ty, true)),
+                    Op::As(ty) => {
+                        lazy!(*top!());
+                        try_rt!(self.cast(*top!(), ty, false))
+                    }
+                    Op::AsOpt(ty) => {
+                        lazy!(*top!());
+                        try_rt!(self.cast(*top!(), ty, true))
+                    }
                     Op::ToStr => {
+                        lazy_deep!(*top!());
                         with_stack!(self.gc_point());
                         let t = top!();
                         *t = self.str_value(*t);
@@ -573,6 +640,8 @@ impl Vm {
                         }
                     }
                     Op::SpawnMethod(vslot, argc) => {
+                        // SAFETY: as for `CallMethod`.
+                        lazy!(unsafe { *top.sub(argc as usize + 1) });
                         save_pc!();
                         let r = with_stack!({
                             self.gc_point();
@@ -590,7 +659,10 @@ impl Vm {
                             None => throw!(RtError::overflow()),
                         }
                     }
-                    Op::LoadLocalField(s, field) => push!(try_rt!(self.get_field(*local!(s), field))),
+                    Op::LoadLocalField(s, field) => {
+                        lazy!(*local!(s));
+                        push!(try_rt!(self.get_field(*local!(s), field)))
+                    }
                     Op::ListNext(s, off) => {
                         let i = local!(s + 1).int();
                         match self.list_next(*local!(s), i) {

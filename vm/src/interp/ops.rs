@@ -216,7 +216,7 @@ impl Vm {
     }
 
     /// `list[i] = v`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn list_store(&mut self, list: Value, i: i64, v: Value) -> Result<(), RtError> {
         match list.handle().map(|h| self.heap.get_mut(h)) {
             Some(Obj::List(items)) => {
@@ -234,7 +234,9 @@ impl Vm {
         }
     }
 
-    /// `map[k]`.
+    /// `map[k]`. (Inlined into both copies of the dispatch loop, as it was into the one loop
+    /// before there were two; so are the helpers below.)
+    #[inline(always)]
     pub(crate) fn map_index(&self, map: Value, k: Value) -> Result<Value, RtError> {
         match map.handle().map(|h| self.heap.get(h)) {
             Some(Obj::Map(m)) => match self.map_find(m, k)?.and_then(|p| m.slot(p)) {
@@ -246,6 +248,7 @@ impl Vm {
     }
 
     /// `map[k] = v`.
+    #[inline(always)]
     pub(crate) fn map_store(&mut self, map: Value, k: Value, v: Value) -> Result<(), RtError> {
         // Look up first (immutably: string keys compare against other heap objects), then store;
         // only a new key is built as an owned `MapKey`.
@@ -294,7 +297,7 @@ impl Vm {
     }
 
     /// Stores field `slot` of an instance.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_field(&mut self, obj: Value, slot: u16, v: Value) -> Result<(), RtError> {
         match obj {
             Value::Obj(h) => match self.heap.get_mut(h) {

@@ -83,15 +83,21 @@ pub(crate) fn abort(w: &mut Stopped<'_>, staged: Staged, plan: &Plan, reason: St
 /// its whole length, so that it grows with the affected objects and not with the heap.
 pub(crate) fn pause(w: &mut Stopped<'_>, plan: &Plan) -> Result<Committed, String> {
     w.vm().heap.defer_collection(true);
-    let r = match crate::update::stage::stage(w, plan) {
+    // Lazy migration (`lazy.rs`) brackets the pause: pending objects the update would misread
+    // are migrated first, and its own lazy classes become pending only if it commits.
+    let r = crate::update::lazy::begin(w, plan).and_then(|()| match crate::update::stage::stage(w, plan) {
         Ok(mut staged) => match crate::update::validate::validate(w, &mut staged, plan) {
             Ok(()) => Ok(commit(w, staged, plan)),
             Err(e) => Err(abort(w, staged, plan, e)),
         },
         Err(e) => Err(e),
-    };
+    });
+    let lazy = crate::update::lazy::end(w, r.is_ok());
     w.vm().heap.defer_collection(false);
-    r
+    r.map(|mut c| {
+        c.counts.instances_lazy = lazy;
+        c
+    })
 }
 
 /// The function left under an id that an aborted update had added: calling it is a runtime

@@ -114,7 +114,15 @@ pub(crate) fn request(vm: &mut Vm, a: Args) -> BResult {
 /// `__dsu_poll(id) -> bool`: commits at a safe point; true once the update has an outcome.
 pub(crate) fn poll(vm: &mut Vm, a: Args) -> BResult {
     let id = a.get(vm, 0).int().max(0) as u64;
-    Ok(Value::Bool(vm.poll_update(id)))
+    let lazy_before = vm.dsu.lazy.active;
+    let done = vm.poll_update(id);
+    if done && !lazy_before && vm.dsu.lazy.active && vm.nested == 0 && vm.current.is_some() {
+        // The commit left instances pending, and this slice runs the dispatch loop that does
+        // not check for them (`update/lazy.rs`): end the slice here. The fiber resumes with
+        // nil (not yet done), so `dsu.apply` polls once more, in the loop that checks.
+        return Err(vm.sleep(0));
+    }
+    Ok(Value::Bool(done))
 }
 
 fn report(vm: &Vm, a: Args) -> Result<&UpdateReport, Ctl> {

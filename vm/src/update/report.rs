@@ -64,7 +64,8 @@ impl ChangeSet {
 pub struct Counts {
     /// Live instances given a new layout during the pause.
     pub instances_migrated: usize,
-    /// Instances left for lazy migration (always 0: lazy migration is not implemented yet).
+    /// Instances left for lazy migration (`migrate lazy`), migrated on first access; an upper
+    /// bound (garbage made while the update waited for its safe point is counted too).
     pub instances_lazy: usize,
     /// Frames moved to new code by `remap` (or development mode).
     pub frames_remapped: usize,
@@ -119,6 +120,9 @@ impl fmt::Display for UpdateReport {
             }
         }
         writeln!(f, "  instances migrated: {}", self.counts.instances_migrated)?;
+        if self.counts.instances_lazy > 0 {
+            writeln!(f, "  instances left to migrate lazily: {}", self.counts.instances_lazy)?;
+        }
         if self.counts.fibers_rebooted > 0 {
             writeln!(f, "  fibers rebooted: {}", self.counts.fibers_rebooted)?;
         }

@@ -67,6 +67,8 @@ pub struct DsuState {
     /// `dsu.Object` views of the policy being applied, and the running layouts while staging
     /// (`reflect.rs`).
     pub(crate) reflect: crate::update::validate::reflect::ReflectState,
+    /// Lazily migrated classes and their pending instances (`lazy.rs`).
+    pub(crate) lazy: crate::update::lazy::LazyState,
 }
 
 impl DsuState {

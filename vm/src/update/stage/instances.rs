@@ -24,6 +24,10 @@ pub(crate) struct Migrated {
 pub(crate) fn build_instances(vm: &mut Vm, plan: &Plan) -> Migrated {
     let mut out = Migrated::default();
     for m in &plan.migrations {
+        if vm.dsu.lazy.is_staged(m.class) {
+            // Migrated on first access instead (`update/lazy.rs`).
+            continue;
+        }
         let handles = vm.heap.instances_of(&[m.class]);
         out.pairs.reserve(handles.len());
         vm.heap.reserve(handles.len());
@@ -35,7 +39,7 @@ pub(crate) fn build_instances(vm: &mut Vm, plan: &Plan) -> Migrated {
                 }
                 _ => continue,
             };
-            let new = vm.heap.alloc(Obj::Instance(Instance { class: m.class, fields }));
+            let new = vm.heap.alloc(Obj::Instance(Instance::new(m.class, fields)));
             vm.roots.push(Value::Obj(h));
             vm.roots.push(Value::Obj(new));
             out.pairs.push((h, new));

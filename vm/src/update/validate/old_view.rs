@@ -51,8 +51,19 @@ impl OldWorld {
         })
     }
 
+    /// Records one more (object, staging handle of its old object) pair: an object of a class the
+    /// update migrates lazily, migrated during the pause (`update/lazy.rs`).
+    pub(crate) fn add_pair(&mut self, h: Handle, s: Handle) {
+        self.pairs.push((h, s));
+        self.old_of = None;
+    }
+
     /// The handle holding `h`'s old object (`h` itself when it was not migrated).
     pub(crate) fn old_handle(&mut self, h: Handle) -> Handle {
+        // A lazy migration's view has one pair: no maps for it.
+        if let [(k, s)] = self.pairs.as_slice() {
+            return if *k == h { *s } else { h };
+        }
         self.maps().0.get(&h).copied().unwrap_or(h)
     }
 
@@ -92,6 +103,10 @@ pub(crate) fn field(vm: &mut Vm, a: Args) -> BResult {
     };
     let w = vm.dsu.old_world.as_mut().ok_or_else(no_world)?;
     let old = w.old_handle(h);
+    if old == h {
+        // Pending since an earlier update: the running version sees it migrated.
+        vm.lazy_ready_committed(h)?;
+    }
     match vm.heap.get(old) {
         Obj::Instance(i) => {
             i.fields.get(slot as usize).copied().ok_or_else(|| err(format!("the old object has no field {slot}")))
@@ -116,8 +131,11 @@ pub(crate) fn method(vm: &mut Vm, a: Args) -> BResult {
             _ => Err(err("method of a value that is not an object")),
         };
     };
+    let old = vm.dsu.old_world.as_mut().ok_or_else(no_world)?.old_handle(h);
+    if old == h {
+        vm.lazy_ready_committed(h)?;
+    }
     let w = vm.dsu.old_world.as_mut().ok_or_else(no_world)?;
-    let old = w.old_handle(h);
     let class = match vm.heap.get(old) {
         Obj::Instance(i) => i.class,
         o => return Err(err(format!("method of a {}", o.kind_name()))),
@@ -149,6 +167,7 @@ pub(crate) fn call(vm: &mut Vm, a: Args) -> BResult {
 fn call_old(vm: &mut Vm, f: Value, args: &[Value]) -> BResult {
     let mut w = vm.dsu.old_world.take().ok_or_else(no_world)?;
     std::mem::swap(&mut vm.tables, &mut w.tables);
+    vm.lazy_mask_for_old(true);
     let whole = !w.per_instance;
     if whole {
         // Each swap is its own inverse: undone in reverse, redone in order.
@@ -162,6 +181,7 @@ fn call_old(vm: &mut Vm, f: Value, args: &[Value]) -> BResult {
             let _ = vm.heap.swap_objects(h, s);
         }
     }
+    vm.lazy_mask_for_old(false);
     std::mem::swap(&mut vm.tables, &mut w.tables);
     let r = r.map(|v| w.own(v));
     vm.dsu.old_world = Some(w);

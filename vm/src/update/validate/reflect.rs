@@ -351,7 +351,7 @@ pub(crate) fn become_class(vm: &mut Vm, a: Args) -> BResult {
             }
         }
     }
-    let h = vm.heap.alloc(Obj::Instance(Instance { class: target.id, fields: values.into() }));
+    let h = vm.heap.alloc(Obj::Instance(Instance::new(target.id, values.into())));
     // Rooted until `apply_policy` returns (it truncates the root stack); the runner roots the
     // replacement it is given.
     vm.roots.push(Value::Obj(h));
@@ -460,7 +460,7 @@ impl Vm {
                 .iter()
                 .map(|f| if f.name == "view" { Value::Int(id + k as i64) } else { Value::Nil })
                 .collect();
-            *v = Value::Obj(self.heap.alloc(Obj::Instance(Instance { class: object_class.id, fields })));
+            *v = Value::Obj(self.heap.alloc(Obj::Instance(Instance::new(object_class.id, fields))));
             self.roots.push(*v);
         }
         self.dsu.reflect.active = Some(Active { id, old, current: new, base, module: module.to_string() });

@@ -39,7 +39,11 @@ impl Vm {
         reboots: Vec<RebootFiber>,
         remaps: Vec<RemapFrame>,
     ) -> Result<(Vec<Restart>, Vec<Rewrite>), String> {
-        self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &migrated.pairs));
+        // Objects of classes this update migrates lazily that new code already touched have their
+        // old objects in shadows (`update/lazy.rs`).
+        let mut pairs = migrated.pairs.clone();
+        pairs.extend(self.dsu.lazy.staged_pairs());
+        self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &pairs));
         let r = match plan.script.as_ref() {
             Some(sp) => self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots)),
             None => Ok(Vec::new()),
