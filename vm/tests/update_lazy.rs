@@ -569,3 +569,45 @@ fn watch(s: Site) {{
     }
     panic!("the parked fiber never saw the migrated object: {}", app.vm.display(app.global("seen")));
 }
+
+#[test]
+fn a_lazy_migration_that_touches_another_pending_object_migrates_it_too() {
+    let v1 = "
+class Owner { name: str }
+class Site {
+    name: str
+    owner: Owner
+}
+var sites: List<Site> = []
+fn setup() {
+    let ann = Owner { name: \"ann\" }
+    sites.push(Site { name: \"a\", owner: ann })
+    sites.push(Site { name: \"b\", owner: ann })
+}
+";
+    let v2 = "
+class Owner {
+    name: str
+    since: int
+}
+class Site {
+    name: str
+    owner: Owner
+    about: str
+}
+var sites: List<Site> = []
+fn setup() {}
+fn shown() -> str = \"{sites[0].about} | {sites[1].about}\"
+";
+    let script = "update app
+migrate lazy Owner(o: old.Owner) { self.since = o.name.len() }
+migrate lazy Site(o: old.Site) { self.about = o.name + \" of \" + str(self.owner) }
+";
+    let mut app = App::new(v1);
+    committed(&app.update_req(req(v2, script)));
+    assert_eq!(pending(&app, "Owner"), 1);
+    assert_eq!(pending(&app, "Site"), 2);
+    assert_eq!(app.call("shown"), "a of Owner{name: \"ann\", since: 3} | b of Owner{name: \"ann\", since: 3}");
+    assert_eq!(pending(&app, "Owner"), 0);
+    assert_eq!(pending(&app, "Site"), 0);
+}

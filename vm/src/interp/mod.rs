@@ -289,7 +289,7 @@ impl Vm {
                         if self.lazy_pending_value(v) {
                             save_pc!();
                             let r = with_stack!(self.lazy_ready(v));
-                            // (The next instruction may not read `fp` again.)
+                            // (`fp` is reloaded; not every instruction reads it again.)
                             debug_assert!(!fp.is_null());
                             try_rt!(r);
                         }
@@ -485,6 +485,7 @@ impl Vm {
                     Op::Call(argc) => call!(self.call_value(argc as usize)),
                     Op::CallGlobal(slot, argc) => call!(self.call_global(slot, argc as usize)),
                     Op::CallMethod(vslot, argc) => {
+                        debug_assert!(sp!() > base + argc as usize);
                         // SAFETY: the receiver is below the arguments, above the frame's locals.
                         lazy!(unsafe { *top.sub(argc as usize + 1) });
                         call!(self.call_method(vslot, argc as usize))
@@ -495,6 +496,7 @@ impl Vm {
                         let Some(b) = Builtin::from_id(id) else { throw!(RtError::internal("unknown built-in")) };
                         if LAZY && argc > 0 {
                             if let Some(deep) = crate::update::lazy::reads_instances(b) {
+                                debug_assert!(sp!() >= base + argc as usize);
                                 // SAFETY: the first argument is below the others, above the locals.
                                 let v = unsafe { *top.sub(argc as usize) };
                                 let r = with_stack!(if deep { self.lazy_ready_deep(v) } else { self.lazy_ready(v) });
@@ -558,6 +560,7 @@ impl Vm {
                         *t = try_rt!(self.get_field(*t, slot));
                     }
                     Op::SetField(slot) => {
+                        debug_assert!(sp!() >= base + 2);
                         // SAFETY: the object is below the value, above the frame's locals.
                         lazy!(unsafe { *top.sub(2) });
                         let v = pop!();
@@ -640,6 +643,7 @@ impl Vm {
                         }
                     }
                     Op::SpawnMethod(vslot, argc) => {
+                        debug_assert!(sp!() > base + argc as usize);
                         // SAFETY: as for `CallMethod`.
                         lazy!(unsafe { *top.sub(argc as usize + 1) });
                         save_pc!();

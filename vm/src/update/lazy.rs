@@ -38,10 +38,8 @@
 //! (`crate::heap::SHADOW`) until the pause ends.
 
 use crate::error::{Ctl, RtError};
-use crate::globals::Tables;
 use crate::heap::{Handle, Instance, Obj, SHADOW};
 use crate::update::analyse::Plan;
-use crate::update::validate::old_view::OldWorld;
 use crate::update::world::Stopped;
 use crate::value::Value;
 use crate::vm::Vm;
@@ -113,6 +111,9 @@ pub(crate) struct LazyState {
     roots_base: usize,
     /// Committed lazy classes whose every pending instance the pause began by migrating.
     settled: Vec<ClassId>,
+    /// While a lazy migration's block runs: (the object, the handle of its old object), which
+    /// `o.f` reads.
+    pub(crate) view: Option<(Handle, Handle)>,
 }
 
 impl LazyState {
@@ -415,12 +416,11 @@ impl Vm {
             }
         }
         let Some(block) = rec.block else { return Ok(None) };
-        // The block reads the old object through `o` and nothing else: a one-object view.
-        let mut view = OldWorld::new(Tables::default(), &[(h, old)]);
-        view.per_instance = true;
-        let outer = self.dsu.old_world.replace(view);
+        // The block reads the old object through `o` and nothing else: a one-object view that
+        // the `old.` field native consults first (`validate/old_view.rs`).
+        let outer = self.dsu.lazy.view.replace((h, old));
         let r = self.call_nested(Value::Func(block), &[Value::Obj(h), Value::Obj(h)]);
-        self.dsu.old_world = outer;
+        self.dsu.lazy.view = outer;
         match r.map_err(to_rt)? {
             Value::Obj(r) if !self.heap.same(r, h) => Ok(Some(r)),
             _ => Ok(None),

@@ -55,15 +55,14 @@ impl OldWorld {
     /// update migrates lazily, migrated during the pause (`update/lazy.rs`).
     pub(crate) fn add_pair(&mut self, h: Handle, s: Handle) {
         self.pairs.push((h, s));
-        self.old_of = None;
+        if let Some((forward, back)) = self.old_of.as_mut() {
+            forward.insert(h, s);
+            back.insert(s, h);
+        }
     }
 
     /// The handle holding `h`'s old object (`h` itself when it was not migrated).
     pub(crate) fn old_handle(&mut self, h: Handle) -> Handle {
-        // A lazy migration's view has one pair: no maps for it.
-        if let [(k, s)] = self.pairs.as_slice() {
-            return if *k == h { *s } else { h };
-        }
         self.maps().0.get(&h).copied().unwrap_or(h)
     }
 
@@ -101,12 +100,18 @@ pub(crate) fn field(vm: &mut Vm, a: Args) -> BResult {
             _ => Err(err("field of a value that is not an object")),
         };
     };
-    let w = vm.dsu.old_world.as_mut().ok_or_else(no_world)?;
-    let old = w.old_handle(h);
-    if old == h {
-        // Pending since an earlier update: the running version sees it migrated.
-        vm.lazy_ready_committed(h)?;
-    }
+    let old = match vm.dsu.lazy.view {
+        // `o.f` in a lazy migration (`update/lazy.rs`).
+        Some((k, s)) if vm.heap.same(k, h) => s,
+        _ => {
+            let old = vm.dsu.old_world.as_mut().ok_or_else(no_world)?.old_handle(h);
+            if old == h {
+                // Pending since an earlier update: the running version sees it migrated.
+                vm.lazy_ready_committed(h)?;
+            }
+            old
+        }
+    };
     match vm.heap.get(old) {
         Obj::Instance(i) => {
             i.fields.get(slot as usize).copied().ok_or_else(|| err(format!("the old object has no field {slot}")))
