@@ -35,11 +35,14 @@ pub(crate) struct OldWorld {
     old_of: Option<(AHashMap<Handle, Handle>, AHashMap<Handle, Handle>)>,
     /// Set while a per-instance block runs: old calls then translate their receiver only.
     pub per_instance: bool,
+    /// The instance a per-instance block runs for, (own handle, staging handle): its old reads
+    /// skip the map.
+    pub hint: Option<(Handle, Handle)>,
 }
 
 impl OldWorld {
     pub(crate) fn new(tables: Tables, pairs: &[(Handle, Handle)]) -> OldWorld {
-        OldWorld { tables, pairs: pairs.to_vec(), old_of: None, per_instance: false }
+        OldWorld { tables, pairs: pairs.to_vec(), old_of: None, per_instance: false, hint: None }
     }
 
     fn maps(&mut self) -> &(AHashMap<Handle, Handle>, AHashMap<Handle, Handle>) {
@@ -63,6 +66,11 @@ impl OldWorld {
 
     /// The handle holding `h`'s old object (`h` itself when it was not migrated).
     pub(crate) fn old_handle(&mut self, h: Handle) -> Handle {
+        if let Some((own, old)) = self.hint {
+            if own == h {
+                return old;
+            }
+        }
         self.maps().0.get(&h).copied().unwrap_or(h)
     }
 

@@ -62,12 +62,12 @@ impl Vm {
         swaps: &mut Vec<(Handle, Handle)>,
     ) -> Result<(), String> {
         // The migrated objects of running class `c`: their own handles (holding the new objects).
-        let of_class = |vm: &Vm, c: ClassId| -> Vec<Handle> {
+        let of_class = |vm: &Vm, c: ClassId| -> Vec<(Handle, Handle)> {
             migrated
                 .pairs
                 .iter()
-                .filter(|&&(_, old)| matches!(vm.heap.get(old), Obj::Instance(i) if i.class == c))
-                .map(|&(h, _)| h)
+                .copied()
+                .filter(|&(_, old)| matches!(vm.heap.get(old), Obj::Instance(i) if i.class == c))
                 .collect()
         };
         for m in &sp.migrations {
@@ -77,7 +77,8 @@ impl Vm {
                     let policy = self.call_staged(*func, &[])?;
                     self.roots.push(policy);
                     self.per_instance(true);
-                    for h in of_class(self, m.from) {
+                    for (h, old) in of_class(self, m.from) {
+                        self.hint(h, old);
                         if let Some(r) = self.run_policy(policy, h, &sp.target)? {
                             self.pass_identity(h, r, swaps)?;
                         }
@@ -87,7 +88,8 @@ impl Vm {
                 }
             };
             self.per_instance(true);
-            for h in of_class(self, m.from) {
+            for (h, old) in of_class(self, m.from) {
+                self.hint(h, old);
                 // `self` and `o` are both the object's own handle: `o`'s reads go to the old object.
                 match self.call_staged(func, &[Value::Obj(h), Value::Obj(h)])? {
                     Value::Obj(r) if r != h => self.pass_identity(h, r, swaps)?,
@@ -105,14 +107,18 @@ impl Vm {
                 Some(e) => format!("validation \"{}\" failed: {e}", v.name),
                 None => format!("validation \"{}\" failed", v.name),
             };
-            let calls: Vec<Vec<Value>> = match v.each {
-                Some((_, from)) => {
-                    of_class(self, from).into_iter().map(|h| vec![Value::Obj(h), Value::Obj(h)]).collect()
-                }
-                None => vec![Vec::new()],
+            let calls: Vec<(Option<(Handle, Handle)>, Vec<Value>)> = match v.each {
+                Some((_, from)) => of_class(self, from)
+                    .into_iter()
+                    .map(|(h, old)| (Some((h, old)), vec![Value::Obj(h), Value::Obj(h)]))
+                    .collect(),
+                None => vec![(None, Vec::new())],
             };
             self.per_instance(v.each.is_some());
-            for args in calls {
+            for (pair, args) in calls {
+                if let Some((h, old)) = pair {
+                    self.hint(h, old);
+                }
                 match self.call_staged(v.func, &args) {
                     Ok(Value::Bool(true)) => {}
                     Ok(_) => return Err(failed(None)),
@@ -128,6 +134,14 @@ impl Vm {
     fn per_instance(&mut self, on: bool) {
         if let Some(w) = self.dsu.old_world.as_mut() {
             w.per_instance = on;
+            w.hint = None;
+        }
+    }
+
+    /// The instance the next per-instance block runs for: its old reads skip the handle map.
+    fn hint(&mut self, own: Handle, old: Handle) {
+        if let Some(w) = self.dsu.old_world.as_mut() {
+            w.hint = Some((own, old));
         }
     }
 
