@@ -26,6 +26,9 @@ use crate::vm::Vm;
 use newt_compiler::bytecode::{ScriptMigrationKind, ScriptProto};
 use newt_compiler::types::{ClassId, FuncId};
 
+/// (an object's own handle, the staging handle of its old version).
+type Pair = (Handle, Handle);
+
 impl Vm {
     /// Runs the script's parts (see the module docs), then evaluates the restart calls of the
     /// fibers it reboots. `old_tables` are the running tables, lent to the `old.` view for the
@@ -107,7 +110,7 @@ impl Vm {
                 Some(e) => format!("validation \"{}\" failed: {e}", v.name),
                 None => format!("validation \"{}\" failed", v.name),
             };
-            let calls: Vec<(Option<(Handle, Handle)>, Vec<Value>)> = match v.each {
+            let calls: Vec<(Option<Pair>, Vec<Value>)> = match v.each {
                 Some((_, from)) => of_class(self, from)
                     .into_iter()
                     .map(|(h, old)| (Some((h, old)), vec![Value::Obj(h), Value::Obj(h)]))
