@@ -1,8 +1,9 @@
 //! Precise mark-sweep collection over the handle table.
 //!
 //! Roots: the running fiber's stack and frames, every other fiber's stack, frames, wait reason and
-//! (while it lives) its own heap object, the global table, the constant pools of all functions, and
-//! the explicit root stack ([`Vm::root`]). Marking uses an explicit work list, so deep structures
+//! (while it lives) its own heap object, the global table (and, while an update script runs, the
+//! running version's, set aside for `old.`), the constant pools of all functions, and the explicit
+//! root stack ([`Vm::root`]). Marking uses an explicit work list, so deep structures
 //! cannot overflow the Rust stack.
 //!
 //! When `become` has left forward markers, a fix-up pass first rewrites every reference to a
@@ -40,13 +41,18 @@ impl Vm {
     /// Calls `f` on every root handle, allowing it to rewrite them. The heap is passed separately
     /// so `f` can resolve forwarding while the roots are borrowed.
     fn for_each_root_mut(&mut self, mut f: impl FnMut(&crate::heap::Heap, &mut Handle)) {
-        let Vm { heap, stack, frames, roots, tables, sched, .. } = self;
+        let Vm { heap, stack, frames, roots, tables, sched, dsu, .. } = self;
         let heap = &*heap;
         let mut g = |h: &mut Handle| f(heap, h);
         values_mut(stack, &mut g);
         frames_mut(frames, &mut g);
         values_mut(roots, &mut g);
         values_mut(&mut tables.globals, &mut g);
+        // While an update script runs, the running version's globals are set aside for `old.`
+        // (a `migrate var` may have replaced the staged value).
+        if let Some(w) = dsu.old_world.as_mut() {
+            values_mut(&mut w.tables.globals, &mut g);
+        }
         for fiber in sched.fibers.values_mut() {
             values_mut(&mut fiber.stack, &mut g);
             frames_mut(&mut fiber.frames, &mut g);
