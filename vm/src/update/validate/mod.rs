@@ -31,6 +31,9 @@ pub(crate) fn validate(w: &mut Stopped<'_>, staged: &mut Staged, plan: &Plan) ->
         vm.run_script(plan, &staged.migrated, &mut staged.old_tables, &mut staged.script_swaps, reboots, remaps)?;
     staged.restarts = restarts;
     staged.rewrites = rewrites;
+    // The running globals must survive until the commit or the abort puts them back: some are
+    // only there (a `migrate var` replaced the staged value). Rooted until the roots truncate.
+    vm.roots.extend_from_slice(&staged.old_tables.globals);
     check_filled(vm, &staged.migrated)?;
     vm.run_app_validations()
 }

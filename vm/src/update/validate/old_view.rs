@@ -178,25 +178,28 @@ pub(crate) fn call(vm: &mut Vm, a: Args) -> BResult {
 /// Runs `f(args)` in the running version: its tables are swapped in for the call, and outside
 /// per-instance blocks the bulk swap is undone meanwhile (see the module docs).
 fn call_old(vm: &mut Vm, f: Value, args: &[Value]) -> BResult {
-    let mut w = vm.dsu.old_world.take().ok_or_else(no_world)?;
+    // The world stays in `dsu.old_world` for the call, holding the staged tables meanwhile, so a
+    // collection during the old code roots both versions' globals (`gc.rs`).
+    let Some(w) = vm.dsu.old_world.as_mut() else { return Err(no_world()) };
     std::mem::swap(&mut vm.tables, &mut w.tables);
-    vm.lazy_mask_for_old(true);
     let whole = !w.per_instance;
-    if whole {
-        // Each swap is its own inverse: undone in reverse, redone in order.
-        for &(h, s) in w.pairs.iter().rev() {
-            let _ = vm.heap.swap_objects(h, s);
-        }
+    // The handle maps are built from the pairs before they are lent out for the call.
+    let _ = w.maps();
+    let pairs = if whole { std::mem::take(&mut w.pairs) } else { Vec::new() };
+    vm.lazy_mask_for_old(true);
+    // Each swap is its own inverse: undone in reverse, redone in order.
+    for &(h, s) in pairs.iter().rev() {
+        let _ = vm.heap.swap_objects(h, s);
     }
     let r = vm.call_nested(f, args);
-    if whole {
-        for &(h, s) in w.pairs.iter() {
-            let _ = vm.heap.swap_objects(h, s);
-        }
+    for &(h, s) in pairs.iter() {
+        let _ = vm.heap.swap_objects(h, s);
     }
     vm.lazy_mask_for_old(false);
+    let Some(w) = vm.dsu.old_world.as_mut() else { return Err(no_world()) };
+    if whole {
+        w.pairs = pairs;
+    }
     std::mem::swap(&mut vm.tables, &mut w.tables);
-    let r = r.map(|v| w.own(v));
-    vm.dsu.old_world = Some(w);
-    r
+    r.map(|v| w.own(v))
 }
