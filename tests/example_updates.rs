@@ -767,3 +767,41 @@ fn echo_update_without_remap_waits_for_main_and_aborts() {
     let mut b = EchoClient::connect(&vm.addr);
     assert_eq!(b.echo("no greeting"), "no greeting");
 }
+
+// ---------------------------------------------------------------------------------------------
+// forever: gDSU's Figure 15, a `main` whose loop never returns, remapped
+
+#[test]
+fn forever_main_loop_is_remapped_keeping_its_locals() {
+    let dir = Scratch::new("forever");
+    let mut vm = Running::start("forever/main.newt", &["20"], &dir.token(), false);
+    let deadline = Instant::now() + WAIT;
+    let mut last = 0;
+    while last < 4 {
+        let l = vm.next_line(deadline);
+        let n: u32 = l.strip_prefix("beat ").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{l}"));
+        assert_eq!(n, last + 1, "{l}");
+        last = n;
+    }
+    let script = root().join("examples/forever/v2/update.newt");
+    let (code, report) = vm.update(&dir.token(), &script, &["examples/forever/v2/main.newt"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("frames remapped: 1"), "{report}");
+    // Every beat once, in order; from the update on in the new format, `beats` and `period`
+    // carried, `mine` counting from its initializer.
+    let mut mine = 0;
+    while mine < 3 {
+        let l = vm.next_line(deadline);
+        if let Some(rest) = l.strip_prefix("beat ") {
+            let n: u32 = rest.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{l}"));
+            assert_eq!(n, last + 1, "{l}");
+            last = n;
+            if rest.contains("in v2") {
+                mine += 1;
+                assert_eq!(l, format!("beat {n} ({mine} in v2, every 20 ms)"));
+            } else {
+                assert_eq!(mine, 0, "an old-format beat after the new ones: {l}");
+            }
+        }
+    }
+}
