@@ -82,6 +82,24 @@ fn modules(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An update to `mods` with `script`, waiting at most 2 s for its safe point.
+fn request(mods: &[(String, String)], script: Option<String>) -> UpdateRequest {
+    let mut req = UpdateRequest {
+        modules: Vec::new(),
+        timeout: std::time::Duration::from_secs(2),
+        dry_run: false,
+        script: None,
+        develop: false,
+    };
+    for (name, text) in mods {
+        req = req.with(name, text);
+    }
+    match script {
+        Some(s) => req.script(&s),
+        None => req,
+    }
+}
+
 fn compile(mods: &[(String, String)]) -> Result<Image, String> {
     let loader = MemLoader {
         modules: mods.iter().map(|(n, t)| (n.clone(), format!("{}.newt", n.replace('.', "/")), t.clone())).collect(),
@@ -160,20 +178,8 @@ fn run(dir: &Path) -> Result<(), Failed> {
         }
     }
     let digest_before = digest(&vm);
-    let mut req = UpdateRequest {
-        modules: Vec::new(),
-        timeout: std::time::Duration::from_secs(2),
-        dry_run: false,
-        script: None,
-        develop: false,
-    };
-    for (name, text) in &v2 {
-        req = req.with(name, text);
-    }
-    if let Ok(script) = std::fs::read_to_string(dir.join("update.newt")) {
-        req = req.script(&script);
-    }
-    let report = vm.update(req.clone());
+    let req = request(&v2, std::fs::read_to_string(dir.join("update.newt")).ok());
+    let report = vm.update(req);
     let shown = format!("{report}\n{}", report.diagnostics);
     let outcome = match report.outcome {
         Outcome::Committed => "committed",
@@ -230,17 +236,7 @@ fn run(dir: &Path) -> Result<(), Failed> {
         }
     }
     // The script leaves nothing behind that stands in the way of the next update.
-    let mut again = UpdateRequest {
-        modules: Vec::new(),
-        timeout: std::time::Duration::from_secs(2),
-        dry_run: false,
-        script: None,
-        develop: false,
-    };
-    for (name, text) in &v2 {
-        again = again.with(name, text);
-    }
-    let r2 = vm.update(again);
+    let r2 = vm.update(request(&v2, None));
     if r2.outcome != Outcome::Committed {
         return Err(format!("a second, script-less update of version 2 failed:\n{r2}\n{}", r2.diagnostics).into());
     }
@@ -253,19 +249,7 @@ fn run(dir: &Path) -> Result<(), Failed> {
     // An optional third version with its own script (`v3/`, `update3.newt`, `outcome3:`,
     // `after3:`, `reason3:`), applied to the committed version 2.
     if dir.join("v3").is_dir() {
-        let mut req = UpdateRequest {
-            modules: Vec::new(),
-            timeout: std::time::Duration::from_secs(2),
-            dry_run: false,
-            script: None,
-            develop: false,
-        };
-        for (name, text) in &modules(&dir.join("v3")) {
-            req = req.with(name, text);
-        }
-        if let Ok(script) = std::fs::read_to_string(dir.join("update3.newt")) {
-            req = req.script(&script);
-        }
+        let req = request(&modules(&dir.join("v3")), std::fs::read_to_string(dir.join("update3.newt")).ok());
         let before3 = digest(&vm);
         let r3 = vm.update(req);
         let shown = format!("{r3}\n{}", r3.diagnostics);
