@@ -89,8 +89,9 @@ pub struct ScriptReboot {
 }
 
 /// `remap F` or `remap F { ... }`: live frames of `F` move to its new version. With a block,
-/// `func(frame)` runs in a frame that has the new `F`'s locals (`assigns` lists those the block
-/// assigns); the engine's run-time side of remap is not built yet.
+/// `func(frame)` runs in a frame that has the new `F`'s locals and returns their values (`locals`
+/// names them in order, `assigns` lists those the block assigns); the engine moves the frames
+/// (`vm/src/update/remap.rs`).
 #[derive(Debug, Clone)]
 pub struct ScriptRemap {
     pub function: String,

@@ -17,8 +17,8 @@ pub(crate) struct ScriptPlan {
 
 /// Checks what the engine can run of a translated script section and resolves its reboots.
 pub(crate) fn resolve(vm: &Vm, proto: ScriptProto) -> Result<ScriptPlan, String> {
-    // `remap F` declarations are accepted, but moving a live frame is not built yet: a frame of
-    // an affected F holds the update back as under the default `wait`, and the timeout names it.
+    // `remap F` needs nothing resolved here: its tables are built per function pair
+    // (`analyse/remap.rs`) once the plan exists.
     let mut reboots = Vec::new();
     for r in &proto.reboots {
         let old = match vm.tables.global_info.get(r.slot as usize).map(|g| &g.slot.kind) {
