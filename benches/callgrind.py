@@ -22,23 +22,9 @@ import subprocess
 import sys
 import tempfile
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-PROGRAMS = os.path.join(BENCH_DIR, "programs")
-ROOT = os.path.dirname(BENCH_DIR)
-
-# The suite, in compare.py's order.
-BENCHMARKS = [
-    "fib",
-    "binary_trees",
-    "method_call",
-    "delta_blue",
-    "nbody",
-    "for",
-    "map_numeric",
-    "map_string",
-    "string_equals",
-    "closures",
-]
+# The suite and its paths, as compare.py runs them.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import BENCHMARKS, PROGRAMS, ROOT  # noqa: E402
 
 
 def instructions(newt, name):

@@ -80,6 +80,23 @@ fn edges(op: &Op, at: usize, d: i32) -> Vec<(i64, i32)> {
     }
 }
 
+/// The instruction a jump at index `at` goes to (offsets count from the next instruction); `None`
+/// for an instruction that does not jump. The update engine reads loop headers and entries off it.
+pub fn jump_target(op: &Op, at: usize) -> Option<i64> {
+    let off = match *op {
+        Op::Jump(o)
+        | Op::Loop(o)
+        | Op::JumpIfFalse(o)
+        | Op::JumpIfTrue(o)
+        | Op::JumpIfNil(o)
+        | Op::JumpIfNotNil(o)
+        | Op::JumpIfNotLtInt(o)
+        | Op::ListNext(_, o) => o,
+        _ => return None,
+    };
+    Some(at as i64 + 1 + i64::from(off))
+}
+
 /// The deepest operand stack `code` reaches, or why the code is malformed.
 pub fn max_stack(code: &[Op]) -> Result<u32, String> {
     depths(code).map(|(_, max)| max)

@@ -634,20 +634,7 @@ fn stale_closures(vm: &mut Vm, removed_funcs: &[u32], reasons: &mut Vec<String>)
 /// True when no jump of `code` targets instruction 0 (offsets are relative to the next
 /// instruction), so a frame at pc 0 has just been entered.
 fn entry_is_distinct(code: &[Op]) -> bool {
-    code.iter().enumerate().all(|(i, op)| {
-        let off = match *op {
-            Op::Jump(o)
-            | Op::JumpIfFalse(o)
-            | Op::JumpIfTrue(o)
-            | Op::JumpIfNil(o)
-            | Op::JumpIfNotNil(o)
-            | Op::Loop(o)
-            | Op::JumpIfNotLtInt(o)
-            | Op::ListNext(_, o) => o as i64,
-            _ => return true,
-        };
-        i as i64 + 1 + off != 0
-    })
+    code.iter().enumerate().all(|(i, op)| newt_compiler::codegen::stack::jump_target(op, i) != Some(0))
 }
 
 fn kind_name(k: &GlobalKind) -> &'static str {

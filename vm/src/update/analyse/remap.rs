@@ -143,10 +143,8 @@ fn loop_headers(code: &[Op]) -> Vec<u32> {
     let mut out: Vec<u32> = code
         .iter()
         .enumerate()
-        .filter_map(|(i, op)| match *op {
-            Op::Loop(off) => u32::try_from(i as i64 + 1 + off as i64).ok(),
-            _ => None,
-        })
+        .filter(|(_, op)| matches!(op, Op::Loop(_)))
+        .filter_map(|(i, op)| newt_compiler::codegen::stack::jump_target(op, i).and_then(|t| u32::try_from(t).ok()))
         .collect();
     out.sort_unstable();
     out.dedup();
