@@ -751,16 +751,9 @@ fn echo_update_without_remap_waits_for_main_and_aborts() {
     let mut a = EchoClient::connect(&vm.addr);
     assert_eq!(a.echo("one"), "one");
     let script = dir.broken_script("examples/echo/v2/update.newt", &[("remap main", "")]);
-    let o = Command::new(env!("CARGO_BIN_EXE_newt"))
-        .args(["update", "--connect", &vm.control, "--token-file"])
-        .arg(dir.token())
-        .args(["--timeout", "300", "--script"])
-        .arg(&script)
-        .arg("examples/echo/v2/main.newt")
-        .current_dir(root())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run newt update: {e}"));
-    let report = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let args =
+        ["--timeout".into(), "300".into(), "--script".into(), script.into(), "examples/echo/v2/main.newt".into()];
+    let (_, report) = vm.update_args(&dir.token(), &args);
     assert!(report.contains("aborted"), "{report}");
     assert!(report.contains("main.main"), "{report}");
     assert_eq!(a.echo("two"), "two");

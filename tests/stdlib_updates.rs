@@ -97,15 +97,8 @@ fn probe(c: &mut Client, fixed: bool) {
 /// Runs `newt update` against the chat with the sources `paths` and no script; exit status and
 /// output.
 fn newt_update(vm: &Running, token: &Path, paths: &[&str]) -> (Option<i32>, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_newt"))
-        .args(["update", "--connect", &vm.control, "--token-file"])
-        .arg(token)
-        .args(paths)
-        .current_dir(root())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run newt update: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    (o.status.code(), text)
+    let args: Vec<std::ffi::OsString> = paths.iter().map(std::ffi::OsString::from).collect();
+    vm.update_args(token, &args)
 }
 
 /// `newt status` of the chat.

@@ -175,12 +175,18 @@ impl Running {
     /// Runs `newt update --connect` with `script` and the new sources `paths` (relative to the
     /// workspace root); the exit status and stdout.
     pub fn update(&self, token: &Path, script: &Path, paths: &[&str]) -> (Option<i32>, String) {
+        let mut args = vec![std::ffi::OsString::from("--script"), script.into()];
+        args.extend(paths.iter().map(std::ffi::OsString::from));
+        self.update_args(token, &args)
+    }
+
+    /// Runs `newt update --connect ... --token-file TOKEN ARGS...` (from the workspace root);
+    /// the exit status and the output.
+    pub fn update_args(&self, token: &Path, args: &[std::ffi::OsString]) -> (Option<i32>, String) {
         let o = Command::new(env!("CARGO_BIN_EXE_newt"))
             .args(["update", "--connect", &self.control, "--token-file"])
             .arg(token)
-            .arg("--script")
-            .arg(script)
-            .args(paths)
+            .args(args)
             .current_dir(root())
             .output()
             .unwrap_or_else(|e| panic!("cannot run newt update: {e}"));
