@@ -41,8 +41,8 @@ pub(crate) struct OldWorld {
 }
 
 impl OldWorld {
-    pub(crate) fn new(tables: Tables, pairs: &[(Handle, Handle)]) -> OldWorld {
-        OldWorld { tables, pairs: pairs.to_vec(), old_of: None, per_instance: false, hint: None }
+    pub(crate) fn new(tables: Tables, pairs: Vec<(Handle, Handle)>) -> OldWorld {
+        OldWorld { tables, pairs, old_of: None, per_instance: false, hint: None }
     }
 
     fn maps(&mut self) -> &(AHashMap<Handle, Handle>, AHashMap<Handle, Handle>) {

@@ -42,15 +42,15 @@ impl Vm {
         reboots: Vec<RebootFiber>,
         remaps: Vec<RemapFrame>,
     ) -> Result<(Vec<Restart>, Vec<Rewrite>), String> {
+        // Without a script nothing reads `old.` (development mode's remaps run new code only):
+        // the pause copies no pair.
+        let Some(sp) = plan.script.as_ref() else { return Ok((Vec::new(), self.evaluate_remaps(remaps, plan)?)) };
         // Objects of classes this update migrates lazily that new code already touched have their
         // old objects in shadows (`update/lazy.rs`).
         let mut pairs = migrated.pairs.clone();
         pairs.extend(self.dsu.lazy.staged_pairs());
-        self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), &pairs));
-        let r = match plan.script.as_ref() {
-            Some(sp) => self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots)),
-            None => Ok(Vec::new()),
-        };
+        self.dsu.old_world = Some(OldWorld::new(std::mem::take(old_tables), pairs));
+        let r = self.run_script_parts(&sp.proto, migrated, swaps).and_then(|()| self.evaluate_reboots(reboots));
         let r = r.and_then(|restarts| Ok((restarts, self.evaluate_remaps(remaps, plan)?)));
         if let Some(w) = self.dsu.old_world.take() {
             *old_tables = w.tables;
