@@ -347,7 +347,9 @@ impl<'a> Checker<'a> {
             let Some(class) = self.quiet_new_class(&md.class, m) else { continue };
             let t = self.resolve_type(param.ty, m, &[]);
             let Type::Class(view, _) = t else { continue };
-            let Some(from) = self.old_class(view) else { continue };
+            if self.old_class(view).is_none() {
+                continue;
+            }
             let new_name = self.prog.classes[class.0 as usize].name.clone();
             let old_name = self.prog.classes[view.0 as usize].name.trim_start_matches("old.").to_string();
             if new_name == old_name {
@@ -371,7 +373,6 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            let _ = from;
             if let Some(v) = self.old.as_mut() {
                 v.to_new.insert(view, class);
             }

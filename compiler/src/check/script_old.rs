@@ -120,8 +120,7 @@ impl<'a> Checker<'a> {
     /// `old.[M.]g` used as a value.
     pub(super) fn check_old_value(&mut self, module: &str, name: ast::Ident<'_>, span: Span) -> hir::Expr {
         match self.old_global(module, name.name, name.span) {
-            Some((slot, RunningGlobalKind::Function, _)) => {
-                let _ = slot;
+            Some((_, RunningGlobalKind::Function, _)) => {
                 self.error(span, format!("old.{} is a function of the running version: call it", name.name));
                 err_expr(span)
             }
